@@ -1,0 +1,29 @@
+// The `tandem` subcommands. Each takes the arguments after its name and
+// returns the process exit status: 0 success, 1 failure of the job itself,
+// 2 bad usage or bad input (with one message on stderr naming what was wrong).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tandem::cli {
+
+using Args = std::vector<std::string>;
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const Args& args);
+};
+
+// Every subcommand, in the order `tandem help` lists them.
+const std::vector<Command>& commands();
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+// Prints "tandem NAME: MESSAGE" on stderr and returns kExitUsage.
+int usageError(const std::string& name, const std::string& message);
+
+}  // namespace tandem::cli

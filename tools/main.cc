@@ -1,0 +1,56 @@
+// tandem: record/replay virtual machine monitor for failure tracing.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "tools/Commands.h"
+
+namespace tandem::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> list = {
+  };
+  return list;
+}
+
+int usageError(const std::string& name, const std::string& message) {
+  std::fprintf(stderr, "tandem %s: %s\n", name.c_str(), message.c_str());
+  return kExitUsage;
+}
+
+static void printHelp(FILE* out) {
+  std::fprintf(out,
+               "tandem: a record/replay virtual machine monitor for failure tracing\n\n"
+               "usage: tandem COMMAND [OPTIONS]\n\ncommands:\n");
+  for (const auto& c : commands()) std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
+  std::fprintf(out, "\n`tandem COMMAND --help` describes a command's options.\n");
+}
+
+}  // namespace tandem::cli
+
+int main(int argc, char** argv) {
+  using namespace tandem::cli;
+  if (argc < 2 || !std::strcmp(argv[1], "help") || !std::strcmp(argv[1], "--help") ||
+      !std::strcmp(argv[1], "-h")) {
+    printHelp(argc < 2 ? stderr : stdout);
+    return argc < 2 ? kExitUsage : kExitOk;
+  }
+  std::string name = argv[1];
+  Args args(argv + 2, argv + argc);
+  for (const auto& c : commands()) {
+    if (name == c.name) {
+      try {
+        return c.run(args);
+      } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "tandem %s: out of memory\n", name.c_str());
+        return kExitFailure;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "tandem %s: %s\n", name.c_str(), e.what());
+        return kExitFailure;
+      }
+    }
+  }
+  std::fprintf(stderr, "tandem: unknown command '%s' (try `tandem help`)\n", name.c_str());
+  return kExitUsage;
+}

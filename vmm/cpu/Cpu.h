@@ -1,0 +1,282 @@
+// The IA-32 interpreter. A Cpu executes guest instructions from a decoded-
+// block cache, counting each retired instruction (each iteration of a REP
+// string instruction counts as one) in CpuState::icount. It reaches RAM
+// through PhysMemory and everything else through CpuBus.
+//
+// Handlers (the functions that implement instructions) are free functions
+// that operate on the public members below; Cpu is the execution context
+// they share, not an encapsulated object. Users outside vmm/cpu should use
+// only the "machine interface" section.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vmm/PhysMemory.h"
+#include "vmm/Types.h"
+#include "vmm/cpu/BlockCache.h"
+#include "vmm/cpu/CpuBus.h"
+#include "vmm/cpu/CpuState.h"
+#include "vmm/cpu/Exceptions.h"
+#include "vmm/cpu/Insn.h"
+
+namespace tandem {
+
+enum class StopReason {
+  kBudget,     // ran the requested number of instructions
+  kHalted,     // HLT with no interrupt to wake it
+  kShutdown,   // triple fault: the machine must be reset
+  kRequested,  // the board asked the CPU to stop (requestStop)
+};
+
+struct RunResult {
+  StopReason reason;
+  uint64_t executed;  // instructions retired during this call
+};
+
+// Lazily evaluated arithmetic flags: the last flag-setting operation's
+// operands and result; EFLAGS' arithmetic bits are computed on demand.
+enum class FlagOp : uint8_t { kNone, kAdd, kSub, kLogic, kInc, kDec };
+struct LazyFlags {
+  uint32_t res;
+  uint32_t a;
+  uint32_t b;
+  uint8_t msb;  // 7, 15 or 31
+  FlagOp op;
+};
+
+// One direct-mapped TLB entry. A tag is the linear page address when the
+// entry allows that kind of access; kTlbInvalidTag never matches.
+struct TlbEntry {
+  uint32_t read_tag;
+  uint32_t write_tag;
+  uintptr_t addend;  // host address = addend + linear address
+  uint32_t phys_page;
+  uint32_t global;
+};
+constexpr uint32_t kTlbInvalidTag = 1;
+constexpr unsigned kTlbBits = 10;
+constexpr unsigned kTlbSize = 1u << kTlbBits;
+
+enum class Access : uint8_t { kRead, kWrite, kExec };
+
+class Cpu {
+ public:
+  // ---- machine interface ----
+  Cpu(PhysMemory& mem, CpuBus& bus);
+  ~Cpu();
+  Cpu(const Cpu&) = delete;
+  Cpu& operator=(const Cpu&) = delete;
+
+  // Runs until `max_instructions` more have retired or something stops it.
+  RunResult run(uint64_t max_instructions);
+
+  CpuState saveState();
+  void loadState(const CpuState& s);
+  void reset();  // power-on state, caches flushed
+
+  // The INTR line from the interrupt controller; sampled at instruction
+  // boundaries while EFLAGS.IF is set.
+  void setIntr(bool asserted) { intr_line_ = asserted; }
+  bool intrLine() const { return intr_line_; }
+  // Ends the current run() at the next instruction boundary.
+  void requestStop() {
+    stop_requested_ = true;
+    stop_ = true;
+  }
+  // Guest memory was written by something other than the CPU.
+  void invalidateCode(GuestPhys addr, uint64_t len);
+  // Drops every TLB entry and decoded block (after a state restore, or after
+  // the dirty map was cleared).
+  void flushCaches();
+
+  Icount icount() const { return Icount(st.icount); }
+  uint32_t eflags();  // materialised
+  unsigned cpl() const { return cpl_; }
+  // Registers, EIP and icount, for diagnostics and assertion messages.
+  std::string describe();
+
+  // Translates a linear address for a debugger: no faults, no A/D updates.
+  bool debugTranslate(uint32_t linear, uint64_t* phys);
+
+  // ---- execution context shared with instruction handlers ----
+  CpuState st{};
+  LazyFlags lf{};
+  PhysMemory& mem;
+  CpuBus& bus;
+
+  unsigned cpl_ = 0;
+  bool code32_ = false;   // CS.D
+  bool stack32_ = false;  // SS.B
+  bool stop_ = false;     // end the current block after this instruction
+  bool stop_requested_ = false;
+  bool intr_line_ = false;
+  bool shutdown_ = false;
+  uint64_t run_target_ = 0;  // icount at which the current run() ends
+
+  TlbEntry tlb_[2][kTlbSize];  // [0] supervisor accesses, [1] user (CPL 3)
+  BlockCache blocks_;
+
+  // Flags.
+  uint32_t getCF() const;
+  uint32_t getPF() const;
+  uint32_t getAF() const;
+  uint32_t getZF() const;
+  uint32_t getSF() const;
+  uint32_t getOF() const;
+  bool cond(unsigned cc) const;
+  void setEflags(uint32_t value, uint32_t writable_mask);
+  void materializeFlags();
+  template <typename T>
+  void setFlagsResult(FlagOp op, T a, T b, T res) {
+    lf.op = op;
+    lf.a = a;
+    lf.b = b;
+    lf.res = res;
+    lf.msb = sizeof(T) * 8 - 1;
+  }
+  // Sets the six arithmetic flags from explicit values (shifts, multiplies).
+  void setArithFlags(uint32_t bits) {
+    lf.op = FlagOp::kNone;
+    st.eflags = (st.eflags & ~fl::kArith) | (bits & fl::kArith);
+  }
+
+  // Registers.
+  uint32_t& r32(unsigned r) { return st.gpr[r]; }
+  uint16_t& r16(unsigned r) { return *reinterpret_cast<uint16_t*>(&st.gpr[r]); }
+  uint8_t& r8(unsigned r) { return reinterpret_cast<uint8_t*>(&st.gpr[r & 3])[r >> 2]; }
+  template <typename T>
+  T reg(unsigned r) {
+    if constexpr (sizeof(T) == 1) return r8(r);
+    else if constexpr (sizeof(T) == 2) return r16(r);
+    else return r32(r);
+  }
+  template <typename T>
+  void setReg(unsigned r, T v) {
+    if constexpr (sizeof(T) == 1) r8(r) = v;
+    else if constexpr (sizeof(T) == 2) r16(r) = v;
+    else r32(r) = v;
+  }
+
+  // Address generation.
+  uint32_t ea(const Insn& i) const {
+    uint32_t a = st.gpr[i.base] + (st.gpr[i.index] << i.scale) + i.disp;
+    return (i.flags & insn_flags::kAddr16) ? (a & 0xFFFF) : a;
+  }
+
+  // Segmented memory access (limit and rights checks, then paging).
+  template <unsigned N>
+  uint32_t linearFor(unsigned s, uint32_t off, Access acc);
+  template <typename T>
+  T read(unsigned s, uint32_t off);
+  template <typename T>
+  void write(unsigned s, uint32_t off, T v);
+  template <typename T>
+  T readLinear(uint32_t lin, bool user);
+  template <typename T>
+  void writeLinear(uint32_t lin, T v, bool user);
+  // Multi-byte transfers that either complete or fault before any byte
+  // is written.
+  void readBytes(unsigned s, uint32_t off, void* out, unsigned n);
+  void writeBytes(unsigned s, uint32_t off, const void* in, unsigned n);
+  void readBytesLinear(uint32_t lin, void* out, unsigned n, bool user);
+  void writeBytesLinear(uint32_t lin, const void* in, unsigned n, bool user);
+  // Supervisor-mode ("implicit") accesses to system structures: GDT, LDT,
+  // IDT, TSS. They ignore CPL.
+  template <typename T>
+  T readSys(uint32_t lin) {
+    return readLinear<T>(lin, false);
+  }
+  template <typename T>
+  void writeSys(uint32_t lin, T v) {
+    writeLinear<T>(lin, v, false);
+  }
+
+  // A read-modify-write memory operand: translated for writing once.
+  template <typename T>
+  struct Rmw {
+    Cpu* cpu;
+    uint8_t* host;   // non-null on the fast path
+    uint32_t lin;
+    bool user;
+    T load() const;
+    void store(T v) const;
+  };
+  template <typename T>
+  Rmw<T> rmw(unsigned s, uint32_t off);
+
+  // Translation, with TLB fill; throws #PF.
+  uint32_t translate(uint32_t lin, Access acc, bool user);  // returns physical address
+  uint8_t* tlbFill(uint32_t lin, Access acc, bool user);     // host page pointer or nullptr (MMIO)
+  void tlbFlush(bool include_global);
+  void tlbFlushPage(uint32_t lin);
+  void tlbFlushWrites();
+  uint32_t physRead(uint32_t phys, unsigned size);
+  void physWrite(uint32_t phys, unsigned size, uint32_t v);
+  void noteCodeWrite(uint32_t phys);  // called by slow-path writes to pages holding code
+
+  // Stack.
+  template <typename T>
+  void push(T v);
+  template <typename T>
+  T pop();
+  template <typename T>
+  T peek(uint32_t offset);  // read at SS:[ESP + offset] without popping
+  uint32_t sp() const { return stack32_ ? st.gpr[ESP] : (st.gpr[ESP] & 0xFFFF); }
+  void setSp(uint32_t v) {
+    if (stack32_) st.gpr[ESP] = v;
+    else r16(ESP) = static_cast<uint16_t>(v);
+  }
+  void addSp(uint32_t d) { setSp(st.gpr[ESP] + d); }
+
+  // Faults.
+  [[noreturn]] void raise(uint8_t vector);
+  [[noreturn]] void raise(uint8_t vector, uint32_t error);
+  [[noreturn]] void raiseSegFault(unsigned s);  // #SS(0) for SS, #GP(0) otherwise
+
+  // Segmentation (Segments.cc).
+  bool protectedMode() const { return st.cr0 & cr0::PE; }
+  bool v86() const { return st.eflags & fl::VM; }
+  void loadSegmentReal(unsigned s, uint16_t sel);
+  void loadSegment(unsigned s, uint16_t sel);  // MOV/POP Sreg, LDS.. semantics, with checks
+  void setSegmentCache(unsigned s, const SegmentCache& c);
+  bool readDescriptor(uint16_t sel, uint64_t* desc);       // false if outside the table
+  uint64_t fetchDescriptor(uint16_t sel, uint8_t vector);  // throws vector(sel & ~3)
+  void setDescriptorBusyOrAccessed(uint16_t sel, uint64_t desc, uint64_t bit);
+  void updateModeCaches();  // recompute cpl_, code32_, stack32_ after CS/SS/CR0 change
+
+  // Interrupts and exceptions (Interrupts.cc).
+  enum class IntKind { kException, kExternal, kSoftware, kIcebp };
+  void deliver(uint8_t vector, IntKind kind, bool has_error, uint32_t error);
+  void handleFault(const GuestException& e);
+  bool deliverPendingInterrupt();
+
+  // Control transfers (ControlFlow.cc / TaskSwitch.cc).
+  void farJump(uint16_t sel, uint32_t offset, bool op32);
+  void farCall(uint16_t sel, uint32_t offset, bool op32);
+  void farReturn(uint16_t pop_bytes, bool op32);
+  void interruptReturn(bool op32);
+  enum class TaskSwitchSource { kJump, kCall, kIret, kInterrupt };
+  void taskSwitch(uint16_t sel, uint64_t desc, TaskSwitchSource src, bool has_error,
+                  uint32_t error);
+  bool ioPermitted(uint16_t port, unsigned size);
+  void checkIo(uint16_t port, unsigned size) {
+    if (protectedMode() && (cpl_ > ((st.eflags >> 12) & 3) || v86()) && !ioPermitted(port, size))
+      raise(kGP, 0);
+  }
+
+  // System registers (System.cc).
+  void writeCr0(uint32_t v);
+  void writeCr3(uint32_t v);
+  void writeCr4(uint32_t v);
+
+ private:
+  void executeBlock(const Block* b);
+  const Block* findBlock();
+  void freeRetiredBlocks();
+};
+
+}  // namespace tandem
