@@ -64,13 +64,16 @@ inline bool x87StoreProceeds(uint16_t raised, uint16_t cw) {
 
 // The shape of an instruction for the fast path: how many stack values it
 // reads (ST(0), then ST(i) or ST(1)) and leaves, which condition codes it
-// defines, and whether it sets EFLAGS (FCOMI family).
+// defines, whether it sets EFLAGS (FCOMI family), which status bits after it
+// call for the exact path, and whether it needs ordinary (valid-tagged)
+// operands to take the fast path.
 struct X87Shape {
   int in;
   int out;
   uint16_t cc;
   bool eflags = false;
   uint16_t irregular = fsw::ES;
+  bool valid_only = false;
 };
 
 // Executes the instruction on the host with the whole register file. Exact
@@ -112,7 +115,8 @@ bool x87Fast(Env& env, int r, const void* mem, unsigned store_size) {
   const int slot[2] = {0, r};
   X87HostIo io;
   for (int s = 0; s < S.in; ++s) {
-    if (stEmpty(f, slot[s])) return false;
+    const X87Tag tag = physTag(f, physReg(f, slot[s]));
+    if (tag == kTagEmpty || (S.valid_only && tag != kTagValid)) return false;
     io.in[s] = stGet(f, slot[s]);
   }
   if (S.out > S.in && !stEmpty(f, -1)) return false;

@@ -21,7 +21,9 @@ constexpr X87Shape kTrig{1, 1, fsw::C1 | fsw::C2};        // FSIN/FCOS: C2 = out
 constexpr X87Shape kPush{0, 1, fsw::C1};                  // loads and constants
 constexpr X87Shape kSplit{1, 2, fsw::C1};                 // FXTRACT
 constexpr X87Shape kSplitTrig{1, 2, fsw::C1 | fsw::C2, false, fsw::ES | fsw::C2};
-constexpr X87Shape kRemainder{2, 2, kAllCc};              // FPREM/FPREM1: quotient bits
+// FPREM/FPREM1: quotient bits and "incomplete". With a zero, infinite, NaN
+// or denormal operand some of them keep their old values: the exact path.
+constexpr X87Shape kRemainder{2, 2, kAllCc, false, fsw::ES, true};
 constexpr X87Shape kStore{1, 1, fsw::C1};                 // FST/FIST to memory
 constexpr X87Shape kStorePop{1, 0, fsw::C1};              // FSTP/FISTP/FBSTP
 constexpr X87Shape kMemArith{1, 1, fsw::C1};              // ST(0) <- ST(0) op m
@@ -30,8 +32,8 @@ constexpr X87Shape kCompareMemPop{1, 0, kAllCc};          // FCOMP m
 constexpr X87Shape kCompare{2, 2, kAllCc};                // FCOM ST(i)
 constexpr X87Shape kComparePop{2, 1, kAllCc};             // FCOMP ST(i)
 constexpr X87Shape kComparePop2{2, 0, kAllCc};            // FCOMPP, FUCOMPP
-constexpr X87Shape kCompareFlags{2, 2, fsw::C1, true};    // FCOMI
-constexpr X87Shape kCompareFlagsPop{2, 1, fsw::C1, true};  // FCOMIP
+constexpr X87Shape kCompareFlags{2, 2, 0, true};          // FCOMI: C1 kept unless a stack fault
+constexpr X87Shape kCompareFlagsPop{2, 1, 0, true};       // FCOMIP
 }  // namespace x87shape
 
 // A register form computed by the host. StI: the instruction names ST(i)
@@ -157,7 +159,7 @@ struct FfreeStI {
     x87Begin(env, true);
     FpuState& f = env.fpu();
     stFree(f, int(env.modrm() & 7));
-    if (Pop) setTop(f, f.top + 1);
+    if (Pop) stPop(f);
     setCc(f, fsw::C1, 0);
     x87NotePointers(env);
   }
