@@ -1,6 +1,9 @@
 #include "vmm/cpu/Fpu.h"
 
+#include <cstring>
+
 #include "vmm/cpu/Cpu.h"
+#include "vmm/cpu/CpuInline.h"
 #include "vmm/cpu/X87Decode.h"
 
 namespace tandem {
@@ -19,12 +22,13 @@ class CpuEnv {
   bool op16() const { return insn_.op16(); }
   bool realMode() const { return !cpu_.protectedMode() || cpu_.v86(); }
 
+  // 8-byte and longer operands go through the byte-range accessors, which
+  // are all-or-nothing across pages.
   void loadBytes(void* out, unsigned n) {
     const uint32_t off = cpu_.ea(insn_);
     switch (n) {
       case 2: store(out, cpu_.read<uint16_t>(insn_.seg, off)); break;
       case 4: store(out, cpu_.read<uint32_t>(insn_.seg, off)); break;
-      case 8: store(out, cpu_.read<uint64_t>(insn_.seg, off)); break;
       default: cpu_.readBytes(insn_.seg, off, out, n); break;
     }
   }
@@ -33,7 +37,6 @@ class CpuEnv {
     switch (n) {
       case 2: cpu_.write<uint16_t>(insn_.seg, off, load<uint16_t>(in)); break;
       case 4: cpu_.write<uint32_t>(insn_.seg, off, load<uint32_t>(in)); break;
-      case 8: cpu_.write<uint64_t>(insn_.seg, off, load<uint64_t>(in)); break;
       default: cpu_.writeBytes(insn_.seg, off, in, n); break;
     }
   }
