@@ -22,13 +22,13 @@ class CpuEnv {
   bool op16() const { return insn_.op16(); }
   bool realMode() const { return !cpu_.protectedMode() || cpu_.v86(); }
 
-  // 8-byte and longer operands go through the byte-range accessors, which
-  // are all-or-nothing across pages.
   void loadBytes(void* out, unsigned n) {
     const uint32_t off = cpu_.ea(insn_);
     switch (n) {
       case 2: store(out, cpu_.read<uint16_t>(insn_.seg, off)); break;
       case 4: store(out, cpu_.read<uint32_t>(insn_.seg, off)); break;
+      case 8: loadWide<8>(off, out); break;
+      case 10: loadWide<10>(off, out); break;
       default: cpu_.readBytes(insn_.seg, off, out, n); break;
     }
   }
@@ -37,6 +37,8 @@ class CpuEnv {
     switch (n) {
       case 2: cpu_.write<uint16_t>(insn_.seg, off, load<uint16_t>(in)); break;
       case 4: cpu_.write<uint32_t>(insn_.seg, off, load<uint32_t>(in)); break;
+      case 8: storeWide<8>(off, in); break;
+      case 10: storeWide<10>(off, in); break;
       default: cpu_.writeBytes(insn_.seg, off, in, n); break;
     }
   }
@@ -58,6 +60,31 @@ class CpuEnv {
   [[noreturn]] void raise(uint8_t vector) { cpu_.raise(vector); }
 
  private:
+  // m64 and m80 operands: within one page, as 4- and 2-byte pieces after
+  // one check of the whole operand against the segment (a page either
+  // allows all pieces or faults on the first, so nothing is half done);
+  // across pages, through the all-or-nothing byte-range accessors.
+  template <unsigned N>
+  void loadWide(uint32_t off, void* out) {
+    const uint32_t lin = cpu_.linearFor<N>(insn_.seg, off, Access::kRead);
+    if ((lin & 0xFFF) > 0x1000 - N) return cpu_.readBytes(insn_.seg, off, out, N);
+    auto* o = static_cast<uint8_t*>(out);
+    const bool user = cpu_.cpl() == 3;
+    store(o, cpu_.readLinear<uint32_t>(lin, user));
+    store(o + 4, cpu_.readLinear<uint32_t>(lin + 4, user));
+    if (N == 10) store(o + 8, cpu_.readLinear<uint16_t>(lin + 8, user));
+  }
+  template <unsigned N>
+  void storeWide(uint32_t off, const void* in) {
+    const uint32_t lin = cpu_.linearFor<N>(insn_.seg, off, Access::kWrite);
+    if ((lin & 0xFFF) > 0x1000 - N) return cpu_.writeBytes(insn_.seg, off, in, N);
+    const auto* p = static_cast<const uint8_t*>(in);
+    const bool user = cpu_.cpl() == 3;
+    cpu_.writeLinear<uint32_t>(lin, load<uint32_t>(p), user);
+    cpu_.writeLinear<uint32_t>(lin + 4, load<uint32_t>(p + 4), user);
+    if (N == 10) cpu_.writeLinear<uint16_t>(lin + 8, load<uint16_t>(p + 8), user);
+  }
+
   template <typename T>
   static void store(void* out, T v) {
     std::memcpy(out, &v, sizeof v);

@@ -41,11 +41,22 @@ struct X87HostIo {
 template <uint8_t Esc, uint8_t Modrm, int In, int Out, uint16_t Irregular>
 inline void x87HostRun(X87HostIo& io, const void* mem) {
   static_assert(In >= 0 && In <= 2 && Out >= 0 && Out <= 2);
-  uint16_t saved_cw;
+  // FNCLEX and FLDCW each cost more than the arithmetic, so they run only
+  // when needed: flags are cleared when set, the control word is loaded
+  // when the guest's differs from the host's.
+  uint16_t saved_cw, host_sw;
   asm volatile(
+      "fnstsw %[hsw]\n\t"
+      "testw $0x3F, %[hsw]\n\t"
+      "jz 3f\n\t"
+      "fnclex\n"
+      "3:\n\t"
       "fnstcw %[saved]\n\t"
-      "fnclex\n\t"
-      "fldcw %[cw]\n\t"
+      "movw %[saved], %%ax\n\t"
+      "cmpw %[cw], %%ax\n\t"
+      "je 4f\n\t"
+      "fldcw %[cw]\n"
+      "4:\n\t"
       ".if %c[in] >= 2\n\tfldt %[in1]\n\t.endif\n\t"
       ".if %c[in] >= 1\n\tfldt %[in0]\n\t.endif\n\t"
       ".byte %c[esc], %c[modrm]\n\t"
@@ -57,15 +68,23 @@ inline void x87HostRun(X87HostIo& io, const void* mem) {
       ".if %c[out] >= 1\n\tfstpt %[out0]\n\t.endif\n\t"
       ".if %c[out] >= 2\n\tfstpt %[out1]\n\t.endif\n\t"
       "movb $0, %[irregular]\n\t"
+      "testw $0x3F, %[sw]\n\t"
+      "jz 5f\n\t"
+      "fnclex\n"
+      "5:\n\t"
+      "movw %[saved], %%ax\n\t"
+      "cmpw %[cw], %%ax\n\t"
+      "je 2f\n\t"
+      "fldcw %[saved]\n\t"
       "jmp 2f\n"
       "1:\n\t"
-      "fnsave %[scratch]\n\t"
+      "fnsave %[scratch]\n\t"  // also resets the host FPU
+      "fldcw %[saved]\n\t"
       "movb $1, %[irregular]\n"
-      "2:\n\t"
-      "fnclex\n\t"
-      "fldcw %[saved]"
-      : [saved] "=m"(saved_cw), [sw] "=m"(io.sw), [ah] "=m"(io.ah), [out0] "=m"(io.out[0]),
-        [out1] "=m"(io.out[1]), [irregular] "=m"(io.irregular), [scratch] "=m"(io.scratch)
+      "2:"
+      : [saved] "=m"(saved_cw), [hsw] "=m"(host_sw), [sw] "=m"(io.sw), [ah] "=m"(io.ah),
+        [out0] "=m"(io.out[0]), [out1] "=m"(io.out[1]), [irregular] "=m"(io.irregular),
+        [scratch] "=m"(io.scratch)
       : [cw] "m"(io.cw), [in0] "m"(io.in[0]), [in1] "m"(io.in[1]), "c"(mem), [esc] "i"(Esc),
         [modrm] "i"(Modrm), [in] "i"(In), [out] "i"(Out), [irr] "i"(Irregular)
       : "memory", "cc", "rax", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)",
