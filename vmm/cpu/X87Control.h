@@ -38,21 +38,14 @@ struct Fldcw {
   }
 };
 
-struct Fnstcw {
+// FNSTCW m2 and FNSTSW m2.
+template <uint16_t FpuState::*Word>
+struct StoreWord {
   template <class Env>
   static void run(Env& env) {
     x87Begin(env, false);
-    const uint16_t cw = env.fpu().cw;
-    env.storeBytes(&cw, 2);
-  }
-};
-
-struct FnstswMem {
-  template <class Env>
-  static void run(Env& env) {
-    x87Begin(env, false);
-    const uint16_t sw = env.fpu().sw;
-    env.storeBytes(&sw, 2);
+    const uint16_t w = env.fpu().*Word;
+    env.storeBytes(&w, 2);
   }
 };
 
@@ -90,54 +83,40 @@ struct FnopLegacy {
   }
 };
 
-// FNSTENV stores the environment, then masks every exception.
-struct Fnstenv {
+// FNSTENV (Whole false) stores the environment, then masks every
+// exception; FNSAVE (Whole true) stores the whole state, then initialises
+// the FPU.
+template <bool Whole>
+struct StoreImage {
   template <class Env>
   static void run(Env& env) {
     x87Begin(env, false);
     FpuState& f = env.fpu();
     const X87Layout layout = x87LayoutFor(env);
     uint8_t image[kMaxSaveSize];
-    x87StoreEnv(f, layout, image);
-    env.storeBytes(image, layout.envSize());
-    f.cw |= fcw::kMasks;
-    updateSummary(f);
+    if (Whole) x87StoreState(f, layout, image);
+    else x87StoreEnv(f, layout, image);
+    env.storeBytes(image, Whole ? layout.saveSize() : layout.envSize());
+    if (Whole) {
+      x87Init(f);
+    } else {
+      f.cw |= fcw::kMasks;
+      updateSummary(f);
+    }
   }
 };
 
-struct Fldenv {
+// FLDENV (Whole false) and FRSTOR (Whole true).
+template <bool Whole>
+struct LoadImage {
   template <class Env>
   static void run(Env& env) {
     x87Begin(env, true);
     const X87Layout layout = x87LayoutFor(env);
     uint8_t image[kMaxSaveSize];
-    env.loadBytes(image, layout.envSize());
-    x87LoadEnv(env.fpu(), layout, image);
-  }
-};
-
-// FNSAVE stores the whole state, then initialises the FPU.
-struct Fnsave {
-  template <class Env>
-  static void run(Env& env) {
-    x87Begin(env, false);
-    FpuState& f = env.fpu();
-    const X87Layout layout = x87LayoutFor(env);
-    uint8_t image[kMaxSaveSize];
-    x87StoreState(f, layout, image);
-    env.storeBytes(image, layout.saveSize());
-    x87Init(f);
-  }
-};
-
-struct Frstor {
-  template <class Env>
-  static void run(Env& env) {
-    x87Begin(env, true);
-    const X87Layout layout = x87LayoutFor(env);
-    uint8_t image[kMaxSaveSize];
-    env.loadBytes(image, layout.saveSize());
-    x87LoadState(env.fpu(), layout, image);
+    env.loadBytes(image, Whole ? layout.saveSize() : layout.envSize());
+    if (Whole) x87LoadState(env.fpu(), layout, image);
+    else x87LoadEnv(env.fpu(), layout, image);
   }
 };
 

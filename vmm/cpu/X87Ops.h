@@ -67,65 +67,59 @@ struct MemOp {
   }
 };
 
-// Register-to-register moves need no arithmetic: done here, with the host
-// taking over only when a register involved is empty or full (stack fault).
-// They clear C1, as the hardware does.
-
-// FLD ST(i): push a copy of ST(i).
-template <uint8_t Esc, uint8_t Modrm>
-struct FldStI {
+// Register moves and stack housekeeping need no arithmetic: done here by a
+// Move policy, with the host taking over (exact path) only when Move::ready
+// says a register involved is empty or full, i.e. a stack fault.
+template <uint8_t Esc, uint8_t Modrm, class Move>
+struct StMove {
   template <class Env>
   static void run(Env& env) {
     x87Begin(env, true);
     FpuState& f = env.fpu();
-    const unsigned i = env.modrm() & 7;
-    if (stEmpty(f, int(i)) || !stEmpty(f, -1)) return x87ExactStI<Esc, Modrm, false>(env, i);
-    const F80 v = stGet(f, int(i));
-    stSet(f, -1, v);
+    const int i = env.modrm() & 7;
+    if (!Move::ready(f, i)) return x87ExactStI<Esc, Modrm, false>(env, unsigned(i));
+    Move::apply(f, i, env.eflags());
+    x87NotePointers(env);
+  }
+};
+
+// FLD ST(i): push a copy of ST(i). The moves clear C1, as the hardware does.
+struct FldMove {
+  static bool ready(const FpuState& f, int i) { return !stEmpty(f, i) && stEmpty(f, -1); }
+  static void apply(FpuState& f, int i, uint32_t) {
+    stSet(f, -1, stGet(f, i));
     setTop(f, f.top - 1);
     setCc(f, fsw::C1, 0);
-    x87NotePointers(env);
   }
 };
 
 // FST/FSTP ST(i) (and the reserved aliases of FSTP).
-template <uint8_t Esc, uint8_t Modrm, bool Pop>
-struct FstStI {
-  template <class Env>
-  static void run(Env& env) {
-    x87Begin(env, true);
-    FpuState& f = env.fpu();
-    const unsigned i = env.modrm() & 7;
-    if (stEmpty(f, 0)) return x87ExactStI<Esc, Modrm, false>(env, i);
-    stSet(f, int(i), stGet(f, 0));
+template <bool Pop>
+struct FstMove {
+  static bool ready(const FpuState& f, int) { return !stEmpty(f, 0); }
+  static void apply(FpuState& f, int i, uint32_t) {
+    stSet(f, i, stGet(f, 0));
     if (Pop) stPop(f);
     setCc(f, fsw::C1, 0);
-    x87NotePointers(env);
   }
 };
 
 // FXCH ST(i) (and its reserved aliases).
-template <uint8_t Esc, uint8_t Modrm>
-struct FxchStI {
-  template <class Env>
-  static void run(Env& env) {
-    x87Begin(env, true);
-    FpuState& f = env.fpu();
-    const unsigned i = env.modrm() & 7;
-    if (stEmpty(f, 0) || stEmpty(f, int(i))) return x87ExactStI<Esc, Modrm, false>(env, i);
-    const F80 a = stGet(f, 0), b = stGet(f, int(i));
+struct FxchMove {
+  static bool ready(const FpuState& f, int i) { return !stEmpty(f, 0) && !stEmpty(f, i); }
+  static void apply(FpuState& f, int i, uint32_t) {
+    const F80 a = stGet(f, 0), b = stGet(f, i);
     stSet(f, 0, b);
-    stSet(f, int(i), a);
+    stSet(f, i, a);
     setCc(f, fsw::C1, 0);
-    x87NotePointers(env);
   }
 };
 
 // FCMOVcc ST(0), ST(i). Condition codes are left alone.
 enum class X87Cond : uint8_t { kB, kE, kBE, kU, kNB, kNE, kNBE, kNU };
 
-template <uint8_t Esc, uint8_t Modrm, X87Cond C>
-struct FcmovStI {
+template <X87Cond C>
+struct FcmovMove {
   static bool holds(uint32_t eflags) {
     const bool cf = eflags & fl::CF, zf = eflags & fl::ZF, pf = eflags & fl::PF;
     switch (C) {
@@ -140,50 +134,36 @@ struct FcmovStI {
     }
     return false;
   }
-  template <class Env>
-  static void run(Env& env) {
-    x87Begin(env, true);
-    FpuState& f = env.fpu();
-    const unsigned i = env.modrm() & 7;
-    if (stEmpty(f, 0) || stEmpty(f, int(i))) return x87ExactStI<Esc, Modrm, false>(env, i);
-    if (holds(env.eflags())) stSet(f, 0, stGet(f, int(i)));
-    x87NotePointers(env);
+  static bool ready(const FpuState& f, int i) { return !stEmpty(f, 0) && !stEmpty(f, i); }
+  static void apply(FpuState& f, int i, uint32_t eflags) {
+    if (holds(eflags)) stSet(f, 0, stGet(f, i));
   }
 };
 
 // FFREE ST(i); FFREEP ST(i) also pops.
 template <bool Pop>
-struct FfreeStI {
-  template <class Env>
-  static void run(Env& env) {
-    x87Begin(env, true);
-    FpuState& f = env.fpu();
-    stFree(f, int(env.modrm() & 7));
+struct FfreeMove {
+  static bool ready(const FpuState&, int) { return true; }
+  static void apply(FpuState& f, int i, uint32_t) {
+    stFree(f, i);
     if (Pop) stPop(f);
     setCc(f, fsw::C1, 0);
-    x87NotePointers(env);
   }
 };
 
 // FINCSTP (+1) and FDECSTP (-1): rotate the stack, tags untouched.
 template <int Delta>
-struct StackRotate {
-  template <class Env>
-  static void run(Env& env) {
-    x87Begin(env, true);
-    FpuState& f = env.fpu();
+struct RotateMove {
+  static bool ready(const FpuState&, int) { return true; }
+  static void apply(FpuState& f, int, uint32_t) {
     setTop(f, f.top + Delta);
     setCc(f, fsw::C1, 0);
-    x87NotePointers(env);
   }
 };
 
-struct Fnop {
-  template <class Env>
-  static void run(Env& env) {
-    x87Begin(env, true);
-    x87NotePointers(env);
-  }
+struct NopMove {
+  static bool ready(const FpuState&, int) { return true; }
+  static void apply(FpuState&, int, uint32_t) {}
 };
 
 // Reserved encodings and those of later processors (FISTTP).
