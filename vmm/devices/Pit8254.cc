@@ -17,18 +17,12 @@ void Pit8254::reset() {
   for (unsigned i = 0; i < 3; i++) s_.channel[i] = PitChannel::powerOn(i != 2);
 }
 
-std::vector<uint8_t> Pit8254::saveState() const { return saveBlob(s_); }
-
-Status Pit8254::restoreState(std::span<const uint8_t> blob) {
-  Pit8254State s;
-  if (Status st = loadBlob(blob, name(), &s); !st) return st;
+std::string Pit8254::checkState(const Pit8254State& s) const {
   for (unsigned i = 0; i < 3; i++) {
     if (const char* bad = PitChannel::checkState(s.channel[i]))
-      return badState(name(), "channel " + std::to_string(i) + ": " + bad);
-    if (i != 2 && !s.channel[i].gate)
-      return badState(name(), "channel " + std::to_string(i) + ": gate low");
+      return "channel " + std::to_string(i) + ": " + bad;
+    if (i != 2 && !s.channel[i].gate) return "channel " + std::to_string(i) + ": gate low";
   }
-  s_ = s;
   return {};
 }
 

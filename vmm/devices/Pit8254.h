@@ -7,10 +7,10 @@
 #pragma once
 
 #include "vmm/IoBus.h"
-#include "vmm/devices/Device.h"
 #include "vmm/devices/DeviceClock.h"
 #include "vmm/devices/IrqSink.h"
 #include "vmm/devices/PitChannel.h"
+#include "vmm/devices/PlainStateDevice.h"
 
 namespace tandem {
 
@@ -19,7 +19,7 @@ struct Pit8254State {
 };
 static_assert(kIsPlainState<Pit8254State>);
 
-class Pit8254 final : public Device {
+class Pit8254 final : public PlainStateDevice<Pit8254State> {
  public:
   static constexpr unsigned kIrq = 0;
 
@@ -29,8 +29,6 @@ class Pit8254 final : public Device {
 
   const char* name() const override { return "pit"; }
   void reset() override;
-  std::vector<uint8_t> saveState() const override;
-  Status restoreState(std::span<const uint8_t> blob) override;
   uint64_t nextDeadlineNs() const override;
   void advance(uint64_t now_ns) override;
 
@@ -43,6 +41,7 @@ class Pit8254 final : public Device {
   bool out2(uint64_t now_ns);
 
  private:
+  std::string checkState(const Pit8254State& s) const override;
   PitChannel channel(unsigned i) { return PitChannel(s_.channel[i]); }
   uint64_t nowTick() { return pitTicksAt(clock_.nowNs(ClockRead::kPit)); }
   // Raises IRQ 0 if channel 0's OUT rose since the last check, then leaves
@@ -51,7 +50,6 @@ class Pit8254 final : public Device {
 
   DeviceClock& clock_;
   IrqSink& irq_;
-  Pit8254State s_{};
 };
 
 }  // namespace tandem

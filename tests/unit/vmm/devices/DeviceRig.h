@@ -56,3 +56,20 @@ struct ControlRecorder : MachineControl {
 inline IoBus makePortBus() { return IoBus("port", 0x10000); }
 
 }  // namespace tandem::test
+
+#include <gtest/gtest.h>
+
+#include "vmm/devices/Device.h"
+
+namespace tandem::test {
+
+// Saves `from` and restores the blob into `into`, which must then save the
+// same bytes.
+inline void copyState(const Device& from, Device& into) {
+  std::vector<uint8_t> blob = from.saveState();
+  Status st = into.restoreState(blob);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(into.saveState(), blob);
+}
+
+}  // namespace tandem::test
