@@ -16,7 +16,9 @@ uint64_t VirtualClock::instructionNs(Icount at) const {
   return static_cast<uint64_t>(ps / 1000);
 }
 
-uint64_t VirtualClock::clockNs(Icount at, ClockRead) { return instructionNs(at) + s_.idle_ns; }
+uint64_t VirtualClock::clockNs(Icount at, ClockRead) {
+  return instructionNs(at) + s_.idle_ns;
+}
 
 Icount VirtualClock::firstIcountAt(uint64_t ns) const {
   if (ns <= s_.idle_ns) return Icount(0);

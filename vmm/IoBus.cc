@@ -23,12 +23,12 @@ IoBus::IoBus(std::string space, uint64_t limit) : space_(std::move(space)), limi
 
 Status IoBus::map(std::string_view device, uint64_t base, uint64_t length, ReadFn read,
                   WriteFn write, Width width) {
-  std::string what = space_ + " range " + hex(base) + "+" + hex(length) + " of '" +
-                     std::string(device) + "'";
+  std::string what =
+      space_ + " range " + hex(base) + "+" + hex(length) + " of '" + std::string(device) + "'";
   if (length == 0) return makeError(what + " is empty");
   if (base >= limit_ || length > limit_ - base)
-    return makeError(what + " reaches past the end of the " + space_ + " space (" +
-                     hex(limit_) + ")");
+    return makeError(what + " reaches past the end of the " + space_ + " space (" + hex(limit_) +
+                     ")");
   auto next = std::upper_bound(ranges_.begin(), ranges_.end(), base,
                                [](uint64_t b, const Range& r) { return b < r.base; });
   if (next != ranges_.end() && next->base < base + length)
@@ -39,8 +39,8 @@ Status IoBus::map(std::string_view device, uint64_t base, uint64_t length, ReadF
       return makeError(what + " overlaps '" + prev.device + "' at " + hex(prev.base));
   }
   TANDEM_ASSERT(read && write);
-  ranges_.insert(next, Range{base, length, std::string(device), std::move(read),
-                             std::move(write), width});
+  ranges_.insert(
+      next, Range{base, length, std::string(device), std::move(read), std::move(write), width});
   return {};
 }
 

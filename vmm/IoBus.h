@@ -36,8 +36,8 @@ class IoBus {
 
   // Maps [base, base + length) to `device`. Refused when the range is empty,
   // reaches past the limit or overlaps a range already mapped.
-  Status map(std::string_view device, uint64_t base, uint64_t length, ReadFn read,
-             WriteFn write, Width width = Width::kAny);
+  Status map(std::string_view device, uint64_t base, uint64_t length, ReadFn read, WriteFn write,
+             Width width = Width::kAny);
 
   uint32_t read(uint64_t addr, unsigned size);
   void write(uint64_t addr, unsigned size, uint32_t value);

@@ -5,16 +5,18 @@ namespace {
 
 constexpr int64_t kSecondsPerDay = 86400;
 
-bool leapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool leapYear(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
-int64_t daysInYear(int64_t y) { return leapYear(y) ? 366 : 365; }
+int64_t daysInYear(int64_t y) {
+  return leapYear(y) ? 366 : 365;
+}
 
 unsigned daysInMonth(int64_t y, unsigned m) {
   static constexpr unsigned kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && leapYear(y) ? 29 : kDays[m - 1];
 }
-
-int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 // Days from 1970-01-01 to January 1st of `year`. Whole 400-year cycles
 // (146097 days) are skipped arithmetically; the rest is at most 399 steps.

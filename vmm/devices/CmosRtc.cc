@@ -2,24 +2,38 @@
 
 #include <algorithm>
 
+#include "vmm/devices/ClockTicks.h"
+
 namespace tandem {
 namespace {
 
-constexpr int64_t kNsPerSecond = 1000000000;
+constexpr int64_t kSecondNs = kNsPerSecond;  // signed: RTC times may precede 1970
 constexpr uint64_t kRtcHz = 32768;
 
 // Register numbers.
 enum : unsigned {
-  kSeconds = 0x00, kSecondsAlarm = 0x01, kMinutes = 0x02, kMinutesAlarm = 0x03, kHours = 0x04,
-  kHoursAlarm = 0x05, kWeekday = 0x06, kDay = 0x07, kMonth = 0x08, kYear = 0x09, kRegA = 0x0A,
-  kRegB = 0x0B, kRegC = 0x0C, kRegD = 0x0D, kCentury = 0x32,
+  kSeconds = 0x00,
+  kSecondsAlarm = 0x01,
+  kMinutes = 0x02,
+  kMinutesAlarm = 0x03,
+  kHours = 0x04,
+  kHoursAlarm = 0x05,
+  kWeekday = 0x06,
+  kDay = 0x07,
+  kMonth = 0x08,
+  kYear = 0x09,
+  kRegA = 0x0A,
+  kRegB = 0x0B,
+  kRegC = 0x0C,
+  kRegD = 0x0D,
+  kCentury = 0x32,
 };
 // Register A: bit 7 UIP, bits 6-4 divider (010 = running from 32.768 kHz),
 // bits 3-0 periodic rate.
 constexpr uint8_t kUip = 0x80, kDividerMask = 0x70, kDividerRunning = 0x20, kRateMask = 0x0F;
 // Register B.
-constexpr uint8_t kSet = 0x80, kPie = 0x40, kAie = 0x20, kUie = 0x10, kSqwe = 0x08,
-                  kBinary = 0x04, k24Hour = 0x02;
+constexpr uint8_t kSet = 0x80, kPie = 0x40, kAie = 0x20, kUie = 0x10, kSqwe = 0x08, kBinary = 0x04,
+                  k24Hour = 0x02;
 // Register C.
 constexpr uint8_t kIrqf = 0x80, kPf = 0x40, kAf = 0x20, kUf = 0x10;
 // Register D: valid RAM and time.
@@ -32,15 +46,11 @@ bool isTimeByte(unsigned reg) {
          reg == kMonth || reg == kYear || reg == kCentury;
 }
 
-int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 uint64_t rtcTicksAt(uint64_t ns) {
-  return static_cast<uint64_t>(static_cast<unsigned __int128>(ns) * kRtcHz / kNsPerSecond);
+  return ticksAtNs(ns, kRtcHz);
 }
-
 uint64_t nsAtRtcTick(uint64_t tick) {
-  unsigned __int128 ns = (static_cast<unsigned __int128>(tick) * kNsPerSecond + kRtcHz - 1) / kRtcHz;
-  return ns >= kNoDeadline ? kNoDeadline - 1 : static_cast<uint64_t>(ns);
+  return nsAtTicks(tick, kRtcHz);
 }
 
 void putWord(uint8_t* cmos, unsigned at, uint64_t value) {
@@ -51,15 +61,14 @@ void putWord(uint8_t* cmos, unsigned at, uint64_t value) {
 
 }  // namespace
 
-CmosRtc::CmosRtc(DeviceClock& clock, IrqSink& irq, int64_t boot_epoch_seconds,
-                 uint64_t ram_bytes)
+CmosRtc::CmosRtc(DeviceClock& clock, IrqSink& irq, int64_t boot_epoch_seconds, uint64_t ram_bytes)
     : clock_(clock), irq_(irq) {
-  s_.offset_ns = boot_epoch_seconds * kNsPerSecond;
+  s_.offset_ns = boot_epoch_seconds * kSecondNs;
   uint8_t* c = s_.cmos;
   c[kRegA] = kDividerRunning | 0x06;  // 1024 Hz periodic rate, as firmware leaves it
   c[kRegB] = k24Hour;                 // BCD, 24-hour
   c[kRegD] = kVrt;
-  c[0x14] = 0x02;  // equipment: math coprocessor, VGA, no floppy
+  c[0x14] = 0x02;         // equipment: math coprocessor, VGA, no floppy
   putWord(c, 0x15, 640);  // base memory in KiB
   uint64_t mib = 1 << 20;
   uint64_t extended_kib = ram_bytes > mib ? (ram_bytes - mib) / 1024 : 0;
@@ -89,7 +98,7 @@ void CmosRtc::reset() {
 
 std::string CmosRtc::checkState(const CmosRtcState& s) const {
   if (s.index >= 128 || s.nmi_masked > 1) return "bad index register";
-  if (s.second_phase_ns >= uint64_t(kNsPerSecond)) return "divider phase of a second or more";
+  if (s.second_phase_ns >= uint64_t(kSecondNs)) return "divider phase of a second or more";
   for (uint8_t b : s.reserved)
     if (b) return "reserved bytes set";
   return {};
@@ -172,8 +181,8 @@ void CmosRtc::catchUp(uint64_t now_ns) {
     if (rtcTicksAt(now_ns) / period > rtcTicksAt(s_.events_ns) / period) flags |= kPf;
   }
   if (running()) {
-    int64_t from = floorDiv(rtcNs(s_.events_ns), kNsPerSecond);
-    int64_t to = floorDiv(rtcNs(now_ns), kNsPerSecond);
+    int64_t from = floorDiv(rtcNs(s_.events_ns), kSecondNs);
+    int64_t to = floorDiv(rtcNs(now_ns), kSecondNs);
     if (to > from) {
       flags |= kUf;
       // Within one day every alarm that can match does; check each second.
@@ -204,14 +213,16 @@ uint64_t CmosRtc::nextDeadlineNs() const {
   if ((b & kPie) && period)
     deadline = nsAtRtcTick((rtcTicksAt(s_.events_ns) / period + 1) * period);
   if ((b & (kUie | kAie)) && running()) {
-    int64_t next_second = (floorDiv(rtcNs(s_.events_ns), kNsPerSecond) + 1) * kNsPerSecond;
+    int64_t next_second = (floorDiv(rtcNs(s_.events_ns), kSecondNs) + 1) * kSecondNs;
     int64_t at = next_second - s_.offset_ns;
     if (at > 0) deadline = std::min(deadline, static_cast<uint64_t>(at));
   }
   return deadline;
 }
 
-void CmosRtc::advance(uint64_t now_ns) { catchUp(now_ns); }
+void CmosRtc::advance(uint64_t now_ns) {
+  catchUp(now_ns);
+}
 
 void CmosRtc::writeIndex(uint8_t value) {
   s_.index = value & 0x7F;
@@ -222,7 +233,7 @@ uint8_t CmosRtc::readData() {
   unsigned reg = s_.index;
   if (isTimeByte(reg) && running()) {
     uint64_t now = clock_.nowNs(ClockRead::kRtc);
-    storeTime(floorDiv(rtcNs(now), kNsPerSecond));
+    storeTime(floorDiv(rtcNs(now), kSecondNs));
     return s_.cmos[reg];
   }
   switch (reg) {
@@ -230,8 +241,8 @@ uint8_t CmosRtc::readData() {
       uint8_t a = s_.cmos[kRegA];
       if (!running()) return a;
       uint64_t now = clock_.nowNs(ClockRead::kRtc);
-      int64_t into_second = rtcNs(now) - floorDiv(rtcNs(now), kNsPerSecond) * kNsPerSecond;
-      return into_second >= kNsPerSecond - int64_t{kUipWindowNs} ? a | kUip : a;
+      int64_t into_second = rtcNs(now) - floorDiv(rtcNs(now), kSecondNs) * kSecondNs;
+      return into_second >= kSecondNs - int64_t{kUipWindowNs} ? a | kUip : a;
     }
     case kRegC: {
       catchUp(clock_.nowNs(ClockRead::kRtc));
@@ -249,9 +260,12 @@ uint8_t CmosRtc::readData() {
 
 void CmosRtc::writeData(uint8_t value) {
   unsigned reg = s_.index;
-  if (reg == kRegA || reg == kRegB) writeControl(reg, value);
-  else if (isTimeByte(reg)) writeTimeByte(reg, value);
-  else if (reg != kRegC && reg != kRegD) s_.cmos[reg] = value;  // C and D are read-only
+  if (reg == kRegA || reg == kRegB)
+    writeControl(reg, value);
+  else if (isTimeByte(reg))
+    writeTimeByte(reg, value);
+  else if (reg != kRegC && reg != kRegD)
+    s_.cmos[reg] = value;  // C and D are read-only
 }
 
 void CmosRtc::writeTimeByte(unsigned reg, uint8_t value) {
@@ -262,17 +276,17 @@ void CmosRtc::writeTimeByte(unsigned reg, uint8_t value) {
   // Setting a field of a running clock keeps its place within the second.
   uint64_t now = clock_.nowNs(ClockRead::kRtc);
   int64_t rtc = rtcNs(now);
-  int64_t second = floorDiv(rtc, kNsPerSecond);
+  int64_t second = floorDiv(rtc, kSecondNs);
   storeTime(second);
   s_.cmos[reg] = value;
-  s_.offset_ns = loadTime() * kNsPerSecond + (rtc - second * kNsPerSecond) - int64_t(now);
+  s_.offset_ns = loadTime() * kSecondNs + (rtc - second * kSecondNs) - int64_t(now);
 }
 
 void CmosRtc::writeControl(unsigned reg, uint8_t value) {
   uint64_t now = clock_.nowNs(ClockRead::kRtc);
   catchUp(now);  // events so far count under the old settings
   bool was_running = running();
-  if (was_running) storeTime(floorDiv(rtcNs(now), kNsPerSecond));
+  if (was_running) storeTime(floorDiv(rtcNs(now), kSecondNs));
   uint8_t old_a = s_.cmos[kRegA];
   if (reg == kRegA) {
     s_.cmos[kRegA] = value & ~kUip;
@@ -283,12 +297,12 @@ void CmosRtc::writeControl(unsigned reg, uint8_t value) {
   bool divider_was_reset = (old_a & kDividerMask) != kDividerRunning;
   if (divider_was_reset && (s_.cmos[kRegA] & kDividerMask) == kDividerRunning) {
     // The divider chain restarts; its first second ends 500 ms later.
-    s_.second_phase_ns = (now + kNsPerSecond / 2) % kNsPerSecond;
+    s_.second_phase_ns = (now + kSecondNs / 2) % kSecondNs;
   }
   if (!was_running && running()) {
     // The clock restarts from the time bytes, in step with the divider.
-    uint64_t into_second = (now + kNsPerSecond - s_.second_phase_ns) % kNsPerSecond;
-    s_.offset_ns = loadTime() * kNsPerSecond + int64_t(into_second) - int64_t(now);
+    uint64_t into_second = (now + kSecondNs - s_.second_phase_ns) % kSecondNs;
+    s_.offset_ns = loadTime() * kSecondNs + int64_t(into_second) - int64_t(now);
   }
   // Enabling an interrupt whose flag is already set raises it.
   uint8_t& c = s_.cmos[kRegC];

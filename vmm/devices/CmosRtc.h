@@ -18,12 +18,12 @@
 namespace tandem {
 
 struct CmosRtcState {
-  int64_t offset_ns;   // while running: RTC time (ns since the Unix epoch) minus guest time
-  uint64_t events_ns;  // register C holds the events up to this guest time
+  int64_t offset_ns;         // while running: RTC time (ns since the Unix epoch) minus guest time
+  uint64_t events_ns;        // register C holds the events up to this guest time
   uint64_t second_phase_ns;  // the divider's seconds end at guest times of this phase mod 1 s
-  uint8_t cmos[128];   // registers and RAM; the time bytes are current only while frozen
-  uint8_t index;       // register selected through port 0x70
-  uint8_t nmi_masked;  // port 0x70 bit 7
+  uint8_t cmos[128];         // registers and RAM; the time bytes are current only while frozen
+  uint8_t index;             // register selected through port 0x70
+  uint8_t nmi_masked;        // port 0x70 bit 7
   uint8_t reserved[6];
 };
 static_assert(kIsPlainState<CmosRtcState>);

@@ -68,8 +68,10 @@ void I8042::updateIrqs() {
 }
 
 void I8042::setCommandByteBit(uint8_t bit, bool set) {
-  if (set) s_.ram[0] |= bit;
-  else s_.ram[0] &= ~bit;
+  if (set)
+    s_.ram[0] |= bit;
+  else
+    s_.ram[0] &= ~bit;
   updateIrqs();
 }
 

@@ -29,9 +29,12 @@ class MachineControl {
 
 inline const char* resetSourceName(ResetSource s) {
   switch (s) {
-    case ResetSource::kKeyboardController: return "keyboard controller reset";
-    case ResetSource::kPort92: return "port 0x92 fast reset";
-    case ResetSource::kResetControl: return "reset control register (0xCF9)";
+    case ResetSource::kKeyboardController:
+      return "keyboard controller reset";
+    case ResetSource::kPort92:
+      return "port 0x92 fast reset";
+    case ResetSource::kResetControl:
+      return "reset control register (0xCF9)";
   }
   return "reset";
 }

@@ -22,8 +22,10 @@ uint32_t PciHostBridge::read(unsigned offset, unsigned size) {
 }
 
 void PciHostBridge::write(unsigned offset, unsigned size, uint32_t value) {
-  if (offset == 0 && size == 4) s_.address = value & kAddressMask;
-  else if (offset == kResetControlOffset && size == 1) reset_control_.write(uint8_t(value));
+  if (offset == 0 && size == 4)
+    s_.address = value & kAddressMask;
+  else if (offset == kResetControlOffset && size == 1)
+    reset_control_.write(uint8_t(value));
 }
 
 std::string PciHostBridge::checkState(const PciHostBridgeState& s) const {

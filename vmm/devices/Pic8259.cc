@@ -36,11 +36,15 @@ void Pic8259::setLine(unsigned input, bool high) {
   TANDEM_ASSERT(input < 8);
   uint8_t bit = uint8_t(1u << input);
   bool was_high = s_.lines & bit;
-  if (high) s_.lines |= bit;
-  else s_.lines &= ~bit;
+  if (high)
+    s_.lines |= bit;
+  else
+    s_.lines &= ~bit;
   if (levelTriggered(input)) {
-    if (high) s_.irr |= bit;
-    else s_.irr &= ~bit;
+    if (high)
+      s_.irr |= bit;
+    else
+      s_.irr &= ~bit;
   } else if (high && !was_high) {
     // An edge-triggered request stays latched until acknowledged, even if
     // the line falls first.
@@ -82,7 +86,9 @@ int Pic8259::highestRequest() const {
   return req;
 }
 
-bool Pic8259::interruptPending() const { return s_.init_step == 0 && highestRequest() >= 0; }
+bool Pic8259::interruptPending() const {
+  return s_.init_step == 0 && highestRequest() >= 0;
+}
 
 unsigned Pic8259::acknowledge() {
   int input = highestRequest();
@@ -111,9 +117,12 @@ uint8_t Pic8259::read(unsigned port) {
 
 void Pic8259::write(unsigned port, uint8_t value) {
   if (port == 0) {
-    if (value & kIcw1Init) writeIcw1(value);
-    else if (value & kOcw3Select) writeOcw3(value);
-    else writeOcw2(value);
+    if (value & kIcw1Init)
+      writeIcw1(value);
+    else if (value & kOcw3Select)
+      writeOcw3(value);
+    else
+      writeOcw2(value);
     return;
   }
   switch (s_.init_step) {
@@ -122,8 +131,10 @@ void Pic8259::write(unsigned port, uint8_t value) {
       return;
     case 2:
       s_.vector_base = value & 0xF8;
-      if (!(s_.icw1 & kIcw1Single)) s_.init_step = 3;
-      else s_.init_step = (s_.icw1 & kIcw1Ic4) ? 4 : 0;
+      if (!(s_.icw1 & kIcw1Single))
+        s_.init_step = 3;
+      else
+        s_.init_step = (s_.icw1 & kIcw1Ic4) ? 4 : 0;
       return;
     case 3:
       s_.icw3 = value;

@@ -61,8 +61,10 @@ Status PicPair::restoreState(std::span<const uint8_t> blob) {
 
 void PicPair::setIrqLevel(unsigned irq, bool high) {
   TANDEM_ASSERT(irq < 16 && irq != kCascadeInput);
-  if (irq < 8) master_.setLine(irq, high);
-  else slave_.setLine(irq - 8, high);
+  if (irq < 8)
+    master_.setLine(irq, high);
+  else
+    slave_.setLine(irq - 8, high);
   update();
 }
 

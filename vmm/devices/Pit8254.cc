@@ -2,7 +2,9 @@
 
 namespace tandem {
 
-Pit8254::Pit8254(DeviceClock& clock, IrqSink& irq) : clock_(clock), irq_(irq) { reset(); }
+Pit8254::Pit8254(DeviceClock& clock, IrqSink& irq) : clock_(clock), irq_(irq) {
+  reset();
+}
 
 Status Pit8254::attach(IoBus& ports) {
   return ports.map(
@@ -32,7 +34,9 @@ uint64_t Pit8254::nextDeadlineNs() const {
   return edge == UINT64_MAX ? kNoDeadline : pitNsAtTick(edge);
 }
 
-void Pit8254::advance(uint64_t now_ns) { signalChannel0(pitTicksAt(now_ns)); }
+void Pit8254::advance(uint64_t now_ns) {
+  signalChannel0(pitTicksAt(now_ns));
+}
 
 void Pit8254::signalChannel0(uint64_t tick) {
   PitChannelState& c0 = s_.channel[0];
@@ -72,8 +76,12 @@ void Pit8254::writePort(unsigned offset, uint8_t value) {
   signalChannel0(tick);
 }
 
-void Pit8254::setGate2(bool high, uint64_t now_ns) { channel(2).setGate(high, pitTicksAt(now_ns)); }
+void Pit8254::setGate2(bool high, uint64_t now_ns) {
+  channel(2).setGate(high, pitTicksAt(now_ns));
+}
 
-bool Pit8254::out2(uint64_t now_ns) { return channel(2).out(pitTicksAt(now_ns)); }
+bool Pit8254::out2(uint64_t now_ns) {
+  return channel(2).out(pitTicksAt(now_ns));
+}
 
 }  // namespace tandem

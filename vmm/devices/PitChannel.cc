@@ -5,8 +5,6 @@
 namespace tandem {
 namespace {
 
-constexpr uint64_t kNsPerSecond = 1000000000;
-
 uint16_t toBcd(uint32_t v) {
   return static_cast<uint16_t>((v / 1000 % 10) << 12 | (v / 100 % 10) << 8 | (v / 10 % 10) << 4 |
                                v % 10);
@@ -16,19 +14,11 @@ uint32_t fromBcd(uint32_t v) {
   return (v >> 12 & 0xF) * 1000 + (v >> 8 & 0xF) * 100 + (v >> 4 & 0xF) * 10 + (v & 0xF);
 }
 
-bool periodic(uint8_t mode) { return mode == 2 || mode == 3; }
+bool periodic(uint8_t mode) {
+  return mode == 2 || mode == 3;
+}
 
 }  // namespace
-
-uint64_t pitTicksAt(uint64_t ns) {
-  return static_cast<uint64_t>(static_cast<unsigned __int128>(ns) * kPitHz / kNsPerSecond);
-}
-
-uint64_t pitNsAtTick(uint64_t tick) {
-  unsigned __int128 ns =
-      (static_cast<unsigned __int128>(tick) * kNsPerSecond + kPitHz - 1) / kPitHz;
-  return ns >= UINT64_MAX ? UINT64_MAX - 1 : static_cast<uint64_t>(ns);
-}
 
 PitChannelState PitChannel::powerOn(bool gate) {
   PitChannelState s{};
@@ -269,7 +259,9 @@ void PitChannel::readBack(bool latch_count, bool latch_status, uint64_t tick) {
   if (latch_count) latchCount(tick);
 }
 
-bool PitChannel::readNeedsTime() const { return !s_.status_latched && !s_.latched; }
+bool PitChannel::readNeedsTime() const {
+  return !s_.status_latched && !s_.latched;
+}
 
 uint8_t PitChannel::readByte(uint64_t tick) {
   if (s_.status_latched) {

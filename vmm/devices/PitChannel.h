@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "vmm/devices/ClockTicks.h"
 #include "vmm/devices/StateBlob.h"
 
 namespace tandem {
@@ -16,8 +17,12 @@ constexpr uint64_t kPitHz = 1193182;  // input clock of every counter
 
 // Input-clock ticks elapsed at guest time `ns`, and the first guest time at
 // which `tick` ticks have elapsed.
-uint64_t pitTicksAt(uint64_t ns);
-uint64_t pitNsAtTick(uint64_t tick);
+inline uint64_t pitTicksAt(uint64_t ns) {
+  return ticksAtNs(ns, kPitHz);
+}
+inline uint64_t pitNsAtTick(uint64_t tick) {
+  return nsAtTicks(tick, kPitHz);
+}
 
 struct PitChannelState {
   uint64_t base_tick;     // tick at which `base_elapsed` ticks of the count had passed

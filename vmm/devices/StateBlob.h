@@ -16,7 +16,7 @@ namespace tandem {
 // same whenever its fields are (snapshots and digests compare bytes).
 template <typename State>
 constexpr bool kIsPlainState =
-    std::is_trivially_copyable_v<State> && std::has_unique_object_representations_v<State>;
+    std::is_trivially_copyable_v<State>&& std::has_unique_object_representations_v<State>;
 
 template <typename State>
 std::vector<uint8_t> saveBlob(const State& s) {

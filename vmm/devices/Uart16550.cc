@@ -1,5 +1,7 @@
 #include "vmm/devices/Uart16550.h"
 
+#include "vmm/devices/ClockTicks.h"
+
 namespace tandem {
 namespace {
 
@@ -9,19 +11,18 @@ constexpr unsigned kRbrThr = 0, kIer = 1, kIirFcr = 2, kLcr = 3, kMcr = 4, kLsr 
 // IER bits.
 constexpr uint8_t kIerRxData = 0x01, kIerThre = 0x02, kIerLineStatus = 0x04, kIerModem = 0x08;
 // IIR interrupt identifications (bit 0 set: none pending).
-constexpr uint8_t kIirNone = 0x01, kIirLineStatus = 0x06, kIirRxData = 0x04,
-                  kIirTimeout = 0x0C, kIirThre = 0x02, kIirModem = 0x00, kIirFifos = 0xC0;
+constexpr uint8_t kIirNone = 0x01, kIirLineStatus = 0x06, kIirRxData = 0x04, kIirTimeout = 0x0C,
+                  kIirThre = 0x02, kIirModem = 0x00, kIirFifos = 0xC0;
 // LCR bits.
 constexpr uint8_t kLcrDlab = 0x80;
 // MCR bits.
-constexpr uint8_t kMcrDtr = 0x01, kMcrRts = 0x02, kMcrOut1 = 0x04, kMcrOut2 = 0x08,
-                  kMcrLoop = 0x10;
+constexpr uint8_t kMcrDtr = 0x01, kMcrRts = 0x02, kMcrOut1 = 0x04, kMcrOut2 = 0x08, kMcrLoop = 0x10;
 // LSR bits.
-constexpr uint8_t kLsrDataReady = 0x01, kLsrOverrun = 0x02, kLsrErrors = 0x1E,
-                  kLsrThre = 0x20, kLsrTemt = 0x40;
+constexpr uint8_t kLsrDataReady = 0x01, kLsrOverrun = 0x02, kLsrErrors = 0x1E, kLsrThre = 0x20,
+                  kLsrTemt = 0x40;
 // MSR bits.
-constexpr uint8_t kMsrCts = 0x10, kMsrDsr = 0x20, kMsrRi = 0x40, kMsrDcd = 0x80,
-                  kMsrTeri = 0x04, kMsrDeltas = 0x0F;
+constexpr uint8_t kMsrCts = 0x10, kMsrDsr = 0x20, kMsrRi = 0x40, kMsrDcd = 0x80, kMsrTeri = 0x04,
+                  kMsrDeltas = 0x0F;
 // FCR bits.
 constexpr uint8_t kFcrEnable = 0x01, kFcrClearRx = 0x02, kFcrTrigger = 0xC0;
 
@@ -72,8 +73,7 @@ uint64_t Uart16550::timeoutNs() const {
   uint64_t bits = 1 + 5 + (s_.lcr & 3) + ((s_.lcr & 0x08) ? 1 : 0) + ((s_.lcr & 0x04) ? 2 : 1);
   uint64_t divisor = s_.dll | s_.dlm << 8;
   if (divisor == 0) divisor = 0x10000;
-  uint64_t clocks = 4 * bits * divisor * 16;
-  return (clocks * 1000000000 + kClockHz - 1) / kClockHz;
+  return nsAtTicks(4 * bits * divisor * 16, kClockHz);
 }
 
 size_t Uart16550::rxSpace() const {

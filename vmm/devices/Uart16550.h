@@ -25,8 +25,8 @@ struct Uart16550State {
   uint8_t ier;
   uint8_t lcr;
   uint8_t mcr;
-  uint8_t lsr_errors;   // overrun, parity, framing and break bits, cleared by reading LSR
-  uint8_t msr;          // modem status lines (bits 4-7) and their change bits (0-3)
+  uint8_t lsr_errors;  // overrun, parity, framing and break bits, cleared by reading LSR
+  uint8_t msr;         // modem status lines (bits 4-7) and their change bits (0-3)
   uint8_t scr;
   uint8_t dll;
   uint8_t dlm;

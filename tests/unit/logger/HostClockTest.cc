@@ -1,11 +1,11 @@
-#include "logger/HostClock.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <ctime>
 #include <thread>
+
+#include "logger/HostClock.h"
 
 namespace tandem {
 namespace {
@@ -27,9 +27,9 @@ struct Pipe {
 };
 
 uint64_t hostMs() {
-  return uint64_t(std::chrono::duration_cast<milliseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count());
+  return uint64_t(
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
 }
 
 TEST(HostClock, GuestTimeFollowsTheHostMonotonicClockFromPowerOn) {

@@ -1,8 +1,8 @@
-#include "logger/VirtualClock.h"
-
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "logger/VirtualClock.h"
 
 namespace tandem {
 namespace {
@@ -14,7 +14,7 @@ TEST(VirtualClock, GuestTimeIsTheInstructionCountAtTheGivenRate) {
   VirtualClock slow(2500);  // 400 MHz
   EXPECT_EQ(slow.clockNs(Icount(4), ClockRead::kPit), 10u);
   EXPECT_EQ(slow.clockNs(Icount(5), ClockRead::kPit), 12u);  // 12.5 ns, rounded down
-  VirtualClock fast(250);   // 4 GHz
+  VirtualClock fast(250);                                    // 4 GHz
   EXPECT_EQ(fast.clockNs(Icount(1000), ClockRead::kPit), 250u);
 }
 

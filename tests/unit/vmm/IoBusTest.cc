@@ -1,9 +1,9 @@
-#include "vmm/IoBus.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <vector>
+
+#include "vmm/IoBus.h"
 
 namespace tandem {
 namespace {

@@ -1,8 +1,8 @@
-#include "vmm/devices/Calendar.h"
-
 #include <gtest/gtest.h>
 
 #include <ctime>
+
+#include "vmm/devices/Calendar.h"
 
 namespace tandem {
 namespace {
@@ -13,9 +13,9 @@ TEST(Calendar, KnownDatesConvertBothWays) {
     CalendarTime t;
   } cases[] = {
       {0, {1970, 1, 1, 0, 0, 0, 5}},
-      {951782400, {2000, 2, 29, 0, 0, 0, 3}},         // leap day of a 400-year leap year
-      {1704067200, {2024, 1, 1, 0, 0, 0, 2}},         // a Monday
-      {4107542399, {2100, 2, 28, 23, 59, 59, 1}},     // 2100 is not a leap year
+      {951782400, {2000, 2, 29, 0, 0, 0, 3}},      // leap day of a 400-year leap year
+      {1704067200, {2024, 1, 1, 0, 0, 0, 2}},      // a Monday
+      {4107542399, {2100, 2, 28, 23, 59, 59, 1}},  // 2100 is not a leap year
       {-1, {1969, 12, 31, 23, 59, 59, 4}},
   };
   for (const Case& c : cases) {
@@ -47,8 +47,10 @@ TEST(Calendar, AgreesWithTheCLibraryOverTwoCenturies) {
 }
 
 TEST(Calendar, OutOfRangeFieldsCarryIntoTheNextUnit) {
-  EXPECT_EQ(unixFromCalendar({2023, 13, 1, 0, 0, 0, 0}), unixFromCalendar({2024, 1, 1, 0, 0, 0, 0}));
-  EXPECT_EQ(unixFromCalendar({2024, 3, 0, 0, 0, 0, 0}), unixFromCalendar({2024, 2, 29, 0, 0, 0, 0}));
+  EXPECT_EQ(unixFromCalendar({2023, 13, 1, 0, 0, 0, 0}),
+            unixFromCalendar({2024, 1, 1, 0, 0, 0, 0}));
+  EXPECT_EQ(unixFromCalendar({2024, 3, 0, 0, 0, 0, 0}),
+            unixFromCalendar({2024, 2, 29, 0, 0, 0, 0}));
 }
 
 }  // namespace

@@ -1,8 +1,7 @@
-#include "vmm/devices/CmosRtc.h"
-
 #include <gtest/gtest.h>
 
 #include "tests/unit/vmm/devices/DeviceRig.h"
+#include "vmm/devices/CmosRtc.h"
 
 namespace tandem {
 namespace {
@@ -58,7 +57,7 @@ TEST(CmosRtc, BinaryAnd12HourModesFormatTheSameTime) {
   r.clock.now = (12 * 3600) * kSecond;
   EXPECT_EQ(r.read(0x04), 0x8C);  // 12 PM
   r.clock.now = 0;
-  r.write(0x0B, 0x00);  // BCD, 12-hour
+  r.write(0x0B, 0x00);            // BCD, 12-hour
   EXPECT_EQ(r.read(0x04), 0x12);  // 12 AM
 }
 

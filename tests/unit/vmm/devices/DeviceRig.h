@@ -53,7 +53,9 @@ struct ControlRecorder : MachineControl {
   void setA20(A20Source s, bool enabled) override { a20.emplace_back(s, enabled); }
 };
 
-inline IoBus makePortBus() { return IoBus("port", 0x10000); }
+inline IoBus makePortBus() {
+  return IoBus("port", 0x10000);
+}
 
 }  // namespace tandem::test
 

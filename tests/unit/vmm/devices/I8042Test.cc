@@ -1,8 +1,7 @@
-#include "vmm/devices/I8042.h"
-
 #include <gtest/gtest.h>
 
 #include "tests/unit/vmm/devices/DeviceRig.h"
+#include "vmm/devices/I8042.h"
 
 namespace tandem {
 namespace {
@@ -21,6 +20,11 @@ struct Rig {
   int readOutput() {
     if (!(status() & 0x01)) return -1;
     return static_cast<int>(ports.read(0x60, 1));
+  }
+  int commandByteAfter(uint8_t cmd) {
+    command(cmd);
+    command(0x20);
+    return readOutput();
   }
 };
 
@@ -50,18 +54,10 @@ TEST(I8042, CommandByteWrittenWith0x60ReadsBackWith0x20) {
 TEST(I8042, PortDisableAndEnableCommandsToggleCommandByteBits) {
   // Linux's i8042_toggle_aux and i8042 port setup read these bits back.
   Rig r;
-  r.command(0xA8);
-  r.command(0x20);
-  EXPECT_EQ(r.readOutput() & 0x20, 0x00);
-  r.command(0xA7);
-  r.command(0x20);
-  EXPECT_EQ(r.readOutput() & 0x20, 0x20);
-  r.command(0xAD);
-  r.command(0x20);
-  EXPECT_EQ(r.readOutput() & 0x10, 0x10);
-  r.command(0xAE);
-  r.command(0x20);
-  EXPECT_EQ(r.readOutput() & 0x10, 0x00);
+  EXPECT_EQ(r.commandByteAfter(0xA8) & 0x20, 0x00);
+  EXPECT_EQ(r.commandByteAfter(0xA7) & 0x20, 0x20);
+  EXPECT_EQ(r.commandByteAfter(0xAD) & 0x10, 0x10);
+  EXPECT_EQ(r.commandByteAfter(0xAE) & 0x10, 0x00);
 }
 
 TEST(I8042, AuxLoopbackReturnsTheByteAsAuxDataOnIrq12) {

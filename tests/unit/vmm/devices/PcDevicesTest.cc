@@ -1,8 +1,7 @@
-#include "vmm/devices/PcDevices.h"
-
 #include <gtest/gtest.h>
 
 #include "tests/unit/vmm/devices/DeviceRig.h"
+#include "vmm/devices/PcDevices.h"
 
 namespace tandem {
 namespace {
@@ -25,10 +24,21 @@ struct Board {
   uint8_t in(uint16_t port) { return static_cast<uint8_t>(ports.read(port, 1)); }
   // Linux's init_8259A, then the PIT as a 250 Hz periodic tick, IRQ 0 unmasked.
   void bootLikeLinux() {
-    for (auto [port, v] : std::initializer_list<std::pair<uint16_t, uint8_t>>{
-             {0x21, 0xFF}, {0xA1, 0xFF}, {0x20, 0x11}, {0x21, 0x30}, {0x21, 0x04}, {0x21, 0x01},
-             {0xA0, 0x11}, {0xA1, 0x38}, {0xA1, 0x02}, {0xA1, 0x01}, {0x43, 0x34}, {0x40, 0xA5},
-             {0x40, 0x12}, {0x21, 0xFA}, {0xA1, 0xFF}})
+    for (auto [port, v] : std::initializer_list<std::pair<uint16_t, uint8_t>>{{0x21, 0xFF},
+                                                                              {0xA1, 0xFF},
+                                                                              {0x20, 0x11},
+                                                                              {0x21, 0x30},
+                                                                              {0x21, 0x04},
+                                                                              {0x21, 0x01},
+                                                                              {0xA0, 0x11},
+                                                                              {0xA1, 0x38},
+                                                                              {0xA1, 0x02},
+                                                                              {0xA1, 0x01},
+                                                                              {0x43, 0x34},
+                                                                              {0x40, 0xA5},
+                                                                              {0x40, 0x12},
+                                                                              {0x21, 0xFA},
+                                                                              {0xA1, 0xFF}})
       out(port, v);
   }
   // Runs guest time forward deadline by deadline, acknowledging interrupts
@@ -56,11 +66,11 @@ TEST(PcDevices, EveryStandardPortIsAnsweredByItsDevice) {
   struct {
     uint16_t port;
     const char* device;
-  } expected[] = {{0x20, "pic-master"}, {0xA1, "pic-slave"}, {0x4D0, "pic-elcr"},
-                  {0x43, "pit"},        {0x61, "port61"},    {0x70, "rtc-index"},
-                  {0x71, "rtc-data"},   {0x3FD, "com1"},     {0x60, "i8042-data"},
-                  {0x64, "i8042-command"}, {0x92, "port92"}, {0xCF9, "pci-host"},
-                  {0xCFC, "pci-host"},  {0x80, "port80"}};
+  } expected[] = {{0x20, "pic-master"},    {0xA1, "pic-slave"}, {0x4D0, "pic-elcr"},
+                  {0x43, "pit"},           {0x61, "port61"},    {0x70, "rtc-index"},
+                  {0x71, "rtc-data"},      {0x3FD, "com1"},     {0x60, "i8042-data"},
+                  {0x64, "i8042-command"}, {0x92, "port92"},    {0xCF9, "pci-host"},
+                  {0xCFC, "pci-host"},     {0x80, "port80"}};
   for (const auto& e : expected) EXPECT_EQ(b.ports.deviceAt(e.port), e.device) << e.port;
   EXPECT_EQ(b.ports.deviceAt(0x2F8), "");  // no COM2
   EXPECT_EQ(b.in(0x2F8), 0xFF);
@@ -105,9 +115,9 @@ TEST(PcDevices, ResetRequestsComeFromEachResetPort) {
   b.out(0x64, 0xFE);
   b.out(0x92, 0x01);
   b.out(0xCF9, 0x06);
-  EXPECT_EQ(b.machine.resets, (std::vector<ResetSource>{ResetSource::kKeyboardController,
-                                                        ResetSource::kPort92,
-                                                        ResetSource::kResetControl}));
+  EXPECT_EQ(b.machine.resets,
+            (std::vector<ResetSource>{ResetSource::kKeyboardController, ResetSource::kPort92,
+                                      ResetSource::kResetControl}));
 }
 
 TEST(PcDevices, SavedMidRunAndRestoredDevicesTakeTheSameInterruptsAtTheSameTimes) {
@@ -116,7 +126,7 @@ TEST(PcDevices, SavedMidRunAndRestoredDevicesTakeTheSameInterruptsAtTheSameTimes
   a.runUntil(10000000);
   a.out(0x3F9, 0x01);  // COM1 receive interrupt
   a.out(0x3FC, 0x0B);
-  a.out(0x21, 0xEA);   // unmask IRQ 4 too
+  a.out(0x21, 0xEA);  // unmask IRQ 4 too
   a.dev->com1.receive('x', a.clock.now);
   std::vector<DeviceBlob> blobs = a.dev->saveAll();
 

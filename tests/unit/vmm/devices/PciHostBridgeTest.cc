@@ -1,8 +1,7 @@
-#include "vmm/devices/PciHostBridge.h"
-
 #include <gtest/gtest.h>
 
 #include "tests/unit/vmm/devices/DeviceRig.h"
+#include "vmm/devices/PciHostBridge.h"
 
 namespace tandem {
 namespace {

@@ -1,8 +1,7 @@
-#include "vmm/devices/PicPair.h"
-
 #include <gtest/gtest.h>
 
 #include "tests/unit/vmm/devices/DeviceRig.h"
+#include "vmm/devices/PicPair.h"
 
 namespace tandem {
 namespace {
@@ -220,12 +219,12 @@ TEST(PicPair, SpecialMaskModeLetsLowerPriorityInterruptThroughWhileHigherIsMaske
   Rig r;
   r.pulse(1);
   EXPECT_EQ(r.pic.acknowledge(), 0x31);
-  r.out(0x21, 0x02);   // mask the in-service IRQ 1
-  r.out(0x20, 0x68);   // OCW3: set special mask mode
+  r.out(0x21, 0x02);  // mask the in-service IRQ 1
+  r.out(0x20, 0x68);  // OCW3: set special mask mode
   r.pulse(5);
   EXPECT_TRUE(r.intr.level);
   EXPECT_EQ(r.pic.acknowledge(), 0x35);
-  r.out(0x20, 0x48);   // reset special mask mode
+  r.out(0x20, 0x48);  // reset special mask mode
   r.eoi(5);
   r.pulse(6);
   EXPECT_FALSE(r.intr.level);  // IRQ 1 still in service

@@ -1,8 +1,7 @@
-#include "vmm/devices/Pit8254.h"
-
 #include <gtest/gtest.h>
 
 #include "tests/unit/vmm/devices/DeviceRig.h"
+#include "vmm/devices/Pit8254.h"
 
 namespace tandem {
 namespace {
@@ -205,7 +204,7 @@ TEST(Pit8254, ReadBackReturnsStatusThenLatchedCount) {
   r.out(0x42, 0x10);
   r.pit.setGate2(true, 0);
   r.at(pitNsAtTick(0x10));
-  r.out(0x43, 0xC8);  // read-back count and status of channel 2
+  r.out(0x43, 0xC8);                          // read-back count and status of channel 2
   EXPECT_EQ(r.in(0x42), 0x80 | 0x30 | 0x04);  // OUT high, count loaded
   EXPECT_EQ(r.in(0x42), 0xF0);
   EXPECT_EQ(r.in(0x42), 0x0F);
@@ -296,10 +295,10 @@ TEST(Pit8254, SavedMidActivityAndRestoredIntoAFreshTimerBehavesIdentically) {
   a.pit.setGate2(true, 0);
   a.program(2, 0, 5000);
   a.advanceTo(pitNsAtTick(3000));
-  a.out(0x43, 0x80);          // latch channel 2
-  (void)a.in(0x42);            // half read
-  a.out(0x43, 0x70);          // channel 1: lobyte/hibyte mode 0
-  a.out(0x41, 0x34);          // half written
+  a.out(0x43, 0x80);  // latch channel 2
+  (void)a.in(0x42);   // half read
+  a.out(0x43, 0x70);  // channel 1: lobyte/hibyte mode 0
+  a.out(0x41, 0x34);  // half written
   std::vector<uint8_t> blob = a.pit.saveState();
 
   test::ManualClock clock;

@@ -1,8 +1,7 @@
-#include "vmm/devices/PostCodePort.h"
-
 #include <gtest/gtest.h>
 
 #include "tests/unit/vmm/devices/DeviceRig.h"
+#include "vmm/devices/PostCodePort.h"
 
 namespace tandem {
 namespace {

@@ -1,8 +1,7 @@
-#include "vmm/devices/SystemControlPortA.h"
-
 #include <gtest/gtest.h>
 
 #include "tests/unit/vmm/devices/DeviceRig.h"
+#include "vmm/devices/SystemControlPortA.h"
 
 namespace tandem {
 namespace {

@@ -1,8 +1,7 @@
-#include "vmm/devices/SystemControlPortB.h"
-
 #include <gtest/gtest.h>
 
 #include "tests/unit/vmm/devices/DeviceRig.h"
+#include "vmm/devices/SystemControlPortB.h"
 
 namespace tandem {
 namespace {

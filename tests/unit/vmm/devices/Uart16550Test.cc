@@ -1,8 +1,7 @@
-#include "vmm/devices/Uart16550.h"
-
 #include <gtest/gtest.h>
 
 #include "tests/unit/vmm/devices/DeviceRig.h"
+#include "vmm/devices/Uart16550.h"
 
 namespace tandem {
 namespace {
@@ -37,7 +36,7 @@ TEST(Uart16550, TransmittedBytesGoToTheConsoleSink) {
   Rig r;
   r.setup();
   for (char c : std::string("login: ")) {
-    EXPECT_EQ(r.in(LSR) & 0x60, 0x60);  // THRE and TEMT
+    EXPECT_EQ(r.in(LSR)&0x60, 0x60);  // THRE and TEMT
     r.out(RBR, static_cast<uint8_t>(c));
   }
   EXPECT_EQ(r.console.out, "login: ");
@@ -77,7 +76,7 @@ TEST(Uart16550, InterruptReachesTheLineOnlyWithOut2Set) {
   r.out(MCR, 0x03);
   r.out(IER, 0x02);
   EXPECT_FALSE(r.line());
-  EXPECT_EQ(r.in(IIR) & 0x0F, 0x02);
+  EXPECT_EQ(r.in(IIR)&0x0F, 0x02);
   r.out(IER, 0x00);
   r.out(MCR, 0x0B);
   r.out(IER, 0x02);
@@ -90,11 +89,11 @@ TEST(Uart16550, ReceivedByteSetsDataReadyAndRaisesReceiveInterrupt) {
   r.out(IER, 0x01);
   EXPECT_EQ(r.uart.rxSpace(), 16u);
   r.uart.receive('a', 100);
-  EXPECT_EQ(r.in(LSR) & 0x01, 0x01);
+  EXPECT_EQ(r.in(LSR)&0x01, 0x01);
   EXPECT_TRUE(r.line());
   EXPECT_EQ(r.in(IIR), 0xC4);
   EXPECT_EQ(r.in(RBR), 'a');
-  EXPECT_EQ(r.in(LSR) & 0x01, 0x00);
+  EXPECT_EQ(r.in(LSR)&0x01, 0x00);
   EXPECT_FALSE(r.line());
 }
 
@@ -108,7 +107,7 @@ TEST(Uart16550, FifoTriggerLevelHoldsTheReceiveInterruptUntilReached) {
   EXPECT_TRUE(r.line());
   EXPECT_EQ(r.in(IIR), 0xC4);
   std::string got;
-  while (r.in(LSR) & 0x01) got.push_back(static_cast<char>(r.in(RBR)));
+  while (r.in(LSR)&0x01) got.push_back(static_cast<char>(r.in(RBR)));
   EXPECT_EQ(got, "01234567");
 }
 
@@ -136,7 +135,7 @@ TEST(Uart16550, CharacterTimeoutFiresFourCharacterTimesAfterTheLastByte) {
 TEST(Uart16550, TimeoutFollowsTheLineSettings) {
   Rig r;
   r.out(LCR, 0x80);
-  r.out(RBR, 12);  // 9600 baud
+  r.out(RBR, 12);    // 9600 baud
   r.out(LCR, 0x1F);  // 8 data bits, even parity, 2 stop bits: 12 bits
   r.out(FCR, 0xC1);
   r.uart.receive('z', 0);
@@ -152,8 +151,8 @@ TEST(Uart16550, OverrunSetsLineStatusAndRaisesItsInterrupt) {
   EXPECT_EQ(r.in(IIR), 0xC4);
   r.uart.receive(0xEE, 0);
   EXPECT_EQ(r.in(IIR), 0xC6);
-  EXPECT_EQ(r.in(LSR) & 0x03, 0x03);
-  EXPECT_EQ(r.in(LSR) & 0x02, 0x00);  // reading LSR cleared it
+  EXPECT_EQ(r.in(LSR)&0x03, 0x03);
+  EXPECT_EQ(r.in(LSR)&0x02, 0x00);                       // reading LSR cleared it
   for (int i = 0; i < 16; i++) EXPECT_EQ(r.in(RBR), i);  // the extra byte was lost
 }
 
@@ -163,7 +162,7 @@ TEST(Uart16550, WithoutFifoASecondByteOverwritesTheFirst) {
   r.uart.receive('a', 0);
   EXPECT_EQ(r.uart.rxSpace(), 0u);
   r.uart.receive('b', 0);
-  EXPECT_EQ(r.in(LSR) & 0x03, 0x03);
+  EXPECT_EQ(r.in(LSR)&0x03, 0x03);
   EXPECT_EQ(r.in(RBR), 'b');
   EXPECT_EQ(r.in(IIR), 0x01);  // no FIFO bits
 }
@@ -186,16 +185,16 @@ TEST(Uart16550, LoopbackEchoesTransmittedBytesAndMirrorsModemControl) {
   Rig r;
   r.setup(0xC7);
   r.out(MCR, 0x1A);  // loop, RTS, OUT2: Linux's autoconfig test
-  EXPECT_EQ(r.in(MSR) & 0xF0, 0x90);
+  EXPECT_EQ(r.in(MSR)&0xF0, 0x90);
   EXPECT_EQ(r.uart.rxSpace(), 0u);
   r.out(RBR, 'q');
   EXPECT_TRUE(r.console.out.empty());
-  EXPECT_EQ(r.in(LSR) & 0x01, 0x01);
+  EXPECT_EQ(r.in(LSR)&0x01, 0x01);
   EXPECT_EQ(r.in(RBR), 'q');
   r.out(IER, 0x02);
   EXPECT_FALSE(r.line());  // OUT2 does not reach the line in loopback
   r.out(MCR, 0x0B);
-  EXPECT_EQ(r.in(MSR) & 0xF0, 0xB0);
+  EXPECT_EQ(r.in(MSR)&0xF0, 0xB0);
 }
 
 TEST(Uart16550, ModemStatusChangeRaisesItsInterrupt) {
@@ -210,18 +209,18 @@ TEST(Uart16550, ModemStatusChangeRaisesItsInterrupt) {
   EXPECT_EQ(r.in(IIR), 0xC1);
   r.out(MCR, 0x14);  // OUT1 -> RI rises (no delta), DTR falls
   r.out(MCR, 0x10);  // RI falls: trailing edge
-  EXPECT_EQ(r.in(MSR) & 0x0F, 0x02 | 0x04);
+  EXPECT_EQ(r.in(MSR)&0x0F, 0x02 | 0x04);
 }
 
 TEST(Uart16550, LinuxAutoconfigFindsA16550A) {
   Rig r;
   // IER: writes of 0 and 0x0F read back, bit 6 (XScale UUE) does not.
   r.out(IER, 0x00);
-  EXPECT_EQ(r.in(IER) & 0x0F, 0x00);
+  EXPECT_EQ(r.in(IER)&0x0F, 0x00);
   r.out(IER, 0x0F);
-  EXPECT_EQ(r.in(IER) & 0x0F, 0x0F);
+  EXPECT_EQ(r.in(IER)&0x0F, 0x0F);
   r.out(IER, 0x40);
-  EXPECT_EQ(r.in(IER) & 0x40, 0x00);
+  EXPECT_EQ(r.in(IER)&0x40, 0x00);
   r.out(IER, 0x00);
   // FIFO present: IIR bits 6-7.
   r.out(LCR, 0xBF);
