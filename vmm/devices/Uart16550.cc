@@ -206,11 +206,15 @@ void Uart16550::write(unsigned offset, uint8_t value) {
         s_.dll = value;
         break;
       }
+      // Writing THR clears the THRE interrupt; the byte leaves at once and the
+      // emptied register raises it again, an edge the PIC can see.
+      s_.thre_pending = 0;
+      update();
       if (s_.mcr & kMcrLoop)
         pushRx(value, fifoEnabled() ? clock_.nowNs(ClockRead::kSerial) : 0);
       else
         console_.consoleWrite(value);
-      s_.thre_pending = 1;  // sent at once: the holding register is empty again
+      s_.thre_pending = 1;
       break;
     case kIer:
       if (s_.lcr & kLcrDlab) {

@@ -70,6 +70,22 @@ TEST(Uart16550, ThreIsReassertedWhenTheInterruptIsEnabledAgain) {
   EXPECT_EQ(iir & 0x01, 0);
 }
 
+TEST(Uart16550, WritingThrMakesANewEdgeEvenWhileAnotherSourceHoldsTheLine) {
+  // Linux's handler sees receive data in the IIR, reads it, then refills the
+  // transmitter: the refill must still produce a rising edge.
+  Rig r;
+  r.setup(0x07);
+  r.out(IER, 0x03);
+  r.uart.receive('k', 0);
+  EXPECT_EQ(r.in(IIR), 0xC4);
+  EXPECT_EQ(r.in(RBR), 'k');
+  EXPECT_TRUE(r.line());  // THRE still pending
+  unsigned rises = r.irq.rises[4];
+  r.out(RBR, 'a');
+  EXPECT_TRUE(r.line());
+  EXPECT_EQ(r.irq.rises[4], rises + 1);
+}
+
 TEST(Uart16550, InterruptReachesTheLineOnlyWithOut2Set) {
   Rig r;
   r.setup();
