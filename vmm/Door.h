@@ -24,6 +24,7 @@ enum class ClockRead : uint8_t {
   kPit = 2,   // a PIT counter or output read
   kRtc = 3,   // an RTC/CMOS time read
   kIdle = 4,  // waking from HLT
+  kSerial = 5,  // a UART restarting its receive timeout when the guest reads a byte
 };
 
 class Door {

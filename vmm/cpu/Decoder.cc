@@ -261,6 +261,10 @@ DecodeStatus decodeInsn(const uint8_t* b, size_t avail, bool code32, Insn* out) 
   if (rep == 0xF2) flags |= insn_flags::kRepne;
   if (lock) flags |= insn_flags::kLock;
   if (fmt & F_END) flags |= insn_flags::kEndsBlock;
+  if (fmt & F_NEAR) flags |= insn_flags::kChainable;
+  // A repeated string instruction may stop between iterations and resume
+  // itself, so it reads and writes EIP: it must end its block.
+  if ((fmt & F_STR) && rep) flags |= insn_flags::kEndsBlock;
   in.flags = flags;
   in.len = static_cast<uint8_t>(p);
   in.id = id;
