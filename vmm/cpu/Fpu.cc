@@ -50,7 +50,7 @@ class CpuEnv {
   void setAx(uint16_t v) { cpu_.r16(EAX) = v; }
 
   uint32_t insnOffset() const {
-    const uint32_t eip = cpu_.st.eip - insn_.len;
+    const uint32_t eip = cpu_.insnEip(insn_);
     return cpu_.code32_ ? eip : (eip & 0xFFFF);
   }
   uint16_t codeSelector() const { return cpu_.st.seg[CS].selector; }
