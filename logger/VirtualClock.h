@@ -33,6 +33,9 @@ class VirtualClock final : public Door {
   int64_t bootEpochSeconds() override { return boot_epoch_; }
   size_t serialInput(Icount at, uint8_t* out, size_t max) override;
   void idleUntil(Icount at, uint64_t deadline_ns) override;
+  std::optional<uint64_t> icountAtNs(uint64_t ns) const override {
+    return firstIcountAt(ns).value();
+  }
 
   // The first instruction count at which clockNs() reaches `ns` (so a board
   // can run the CPU exactly up to a device deadline).
