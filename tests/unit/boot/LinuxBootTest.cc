@@ -5,30 +5,20 @@
 #include <cstring>
 #include <fstream>
 
+#include "tests/unit/boot/ByteFields.h"
 #include "vmm/boot/DefaultGuest.h"
 #include "vmm/boot/PcMemoryMap.h"
 
 namespace tandem {
 namespace {
 
-constexpr uint64_t kMiB = 1 << 20;
-
-uint32_t get32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-uint64_t get64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
+using test::get32;
+using test::get64;
+using test::kMiB;
 
 // A minimal bzImage: one setup sector after the boot sector, a 2.15 setup
 // header, and `payload` bytes of protected-mode "kernel" (a counting pattern).
-struct FakeBzImage {
-  std::vector<uint8_t> bytes;
-
+struct FakeBzImage : test::ByteFields {
   explicit FakeBzImage(uint32_t payload = 8192) {
     bytes.assign(1024 + payload, 0);
     for (uint32_t i = 0; i < payload; ++i) bytes[1024 + i] = static_cast<uint8_t>(i * 7 + 1);
@@ -50,9 +40,6 @@ struct FakeBzImage {
     set32(0x258, 0x1000000);       // pref_address
     set32(0x260, 0x400000);        // init_size
   }
-  void set8(size_t at, uint8_t v) { bytes[at] = v; }
-  void set16(size_t at, uint16_t v) { std::memcpy(&bytes[at], &v, 2); }
-  void set32(size_t at, uint32_t v) { std::memcpy(&bytes[at], &v, 4); }
   ImageFile image() const { return ImageFile("kernel fake.bzImage", bytes); }
 };
 

@@ -4,30 +4,21 @@
 
 #include <cstring>
 
+#include "tests/unit/boot/ByteFields.h"
 #include "vmm/boot/PcMemoryMap.h"
 
 namespace tandem {
 namespace {
 
-constexpr uint64_t kMiB = 1 << 20;
-
-uint32_t get32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-uint64_t get64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
+using test::get32;
+using test::get64;
+using test::kMiB;
 
 // A minimal multiboot ELF: one PT_LOAD segment whose file bytes (at file
 // offset 0x1000) start with the multiboot header, followed by a pattern,
 // then `bss` bytes of zeroes in memory.
-struct FakeElf {
+struct FakeElf : test::ByteFields {
   static constexpr uint32_t kSegOffset = 0x1000;
-  std::vector<uint8_t> bytes;
 
   explicit FakeElf(uint32_t filesz = 0x100, uint32_t bss = 0x80) {
     bytes.assign(kSegOffset + filesz, 0);
@@ -59,8 +50,6 @@ struct FakeElf {
     set32(at + 4, flags);
     set32(at + 8, 0u - Multiboot::kHeaderMagic - flags);
   }
-  void set16(size_t at, uint16_t v) { std::memcpy(&bytes[at], &v, 2); }
-  void set32(size_t at, uint32_t v) { std::memcpy(&bytes[at], &v, 4); }
   ImageFile image() const { return ImageFile("multiboot kernel fake.elf", bytes); }
 };
 
