@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "tests/unit/boot/ByteFields.h"
+#include "tests/unit/cpu/TestMachine.h"
 #include "vmm/boot/PcMemoryMap.h"
 
 namespace tandem {
@@ -159,6 +160,25 @@ TEST(Multiboot, LoadsTheHelloTestGuest) {
   EXPECT_EQ(l->image_start.value(), 0x100000u);
   // guest.ld puts the multiboot header first.
   EXPECT_EQ(get32(mem.base() + 0x100000), Multiboot::kHeaderMagic);
+}
+
+// Loader and CPU together: the entry state is one the interpreter runs from,
+// and the guest finds what it checks in the information structure.
+TEST(Multiboot, HelloGuestPassesOnTheInterpreter) {
+  auto mb = Multiboot::open(std::string(TANDEM_BUILD_DIR) + "/guests/hello.elf", "");
+  ASSERT_TRUE(mb) << mb.error().message;
+  PhysMemory mem(16 * kMiB);
+  auto l = mb->load(mem);
+  ASSERT_TRUE(l) << l.error().message;
+  test::RecordingBus bus;
+  Cpu cpu(mem, bus);
+  cpu.loadState(l->entry.cpuState());
+  RunResult r = cpu.run(1000000);
+  EXPECT_EQ(r.reason, StopReason::kHalted) << cpu.describe();
+  EXPECT_NE(bus.serial.find("hello from a tandem test guest\n"), std::string::npos) << bus.serial;
+  EXPECT_NE(bus.serial.find("memory above 1 MiB: 0x00003C00 KiB\nPASS\n"), std::string::npos) << bus.serial;
+  ASSERT_FALSE(bus.writes.empty());
+  EXPECT_EQ(bus.writes.back(), std::make_pair(uint16_t{0x501}, uint32_t{0}));  // the PASS exit byte
 }
 
 TEST(Multiboot, MissingFileIsNamed) {
