@@ -46,6 +46,11 @@ die() {
     exit 1
 }
 
+for tool in apt-get apt-cache dpkg dpkg-deb cpio gzip flock sha256sum; do
+    command -v "$tool" >/dev/null 2>&1 ||
+        die "'$tool' not found (a Debian system with scripts/install-deps.sh run is needed)"
+done
+
 exec 9>"$cache/.lock"
 flock -w 1800 9 || die "timed out waiting for the lock on $cache/.lock"
 
