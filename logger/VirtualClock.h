@@ -44,6 +44,7 @@ class VirtualClock final : public Door {
   // Bytes the serial console will receive, in order, at the next reads.
   void feedInput(std::span<const uint8_t> bytes);
   size_t pendingInput() const { return input_.size(); }
+  bool inputPossible() const override { return !input_.empty(); }
 
   VirtualClockState state() const { return s_; }
   void setState(const VirtualClockState& s) { s_ = s; }

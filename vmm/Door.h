@@ -54,6 +54,10 @@ class Door {
   // device deadline. A clock that follows wall time returns nullopt and the
   // machine polls it at fixed instruction intervals instead.
   virtual std::optional<uint64_t> icountAtNs(uint64_t ns) const { return std::nullopt; }
+
+  // Whether console input may still arrive (a halted guest with no timer
+  // running can then still be woken).
+  virtual bool inputPossible() const { return false; }
 };
 
 }  // namespace tandem

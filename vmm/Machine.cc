@@ -11,6 +11,7 @@ const char* machineExitName(MachineExit e) {
     case MachineExit::kPowerOff: return "power-off";
     case MachineExit::kReset: return "reset";
     case MachineExit::kTripleFault: return "triple fault";
+    case MachineExit::kIdle: return "halted for good";
     case MachineExit::kStopped: return "stopped";
   }
   return "?";
@@ -122,6 +123,8 @@ MachineExit Machine::run(uint64_t until_icount) {
         // With interrupts disabled nothing can wake the CPU: Linux ends a
         // power-off this way when no firmware interface is present.
         if (!(cpu_.st.eflags & fl::IF)) return MachineExit::kPowerOff;
+        if (devices_->nextDeadlineNs() == kNoDeadline && !door_.inputPossible())
+          return MachineExit::kIdle;
         door_.idleUntil(cpu_.icount(), devices_->nextDeadlineNs());
         break;
     }

@@ -33,6 +33,7 @@ enum class MachineExit {
   kPowerOff,     // halted with interrupts disabled, or a power-off request
   kReset,        // a reset request (keyboard controller, port 0x92, 0xCF9)
   kTripleFault,  // shutdown after a triple fault
+  kIdle,         // halted with interrupts enabled but nothing that could wake it
   kStopped,      // Machine::requestStop()
 };
 
