@@ -23,6 +23,7 @@ class HostClock final : public Door {
 
   // The input descriptor reached end of file (or failed): no more input.
   bool inputClosed() const { return input_closed_; }
+  bool inputPossible() const override { return inputReadable(); }
 
  private:
   uint64_t monotonicNs() const;

@@ -33,6 +33,9 @@ class VirtualClock final : public Door {
   int64_t bootEpochSeconds() override { return boot_epoch_; }
   size_t serialInput(Icount at, uint8_t* out, size_t max) override;
   void idleUntil(Icount at, uint64_t deadline_ns) override;
+  std::optional<uint64_t> icountAtNs(uint64_t ns) const override {
+    return firstIcountAt(ns).value();
+  }
 
   // The first instruction count at which clockNs() reaches `ns` (so a board
   // can run the CPU exactly up to a device deadline).
@@ -41,6 +44,7 @@ class VirtualClock final : public Door {
   // Bytes the serial console will receive, in order, at the next reads.
   void feedInput(std::span<const uint8_t> bytes);
   size_t pendingInput() const { return input_.size(); }
+  bool inputPossible() const override { return !input_.empty(); }
 
   VirtualClockState state() const { return s_; }
   void setState(const VirtualClockState& s) { s_ = s; }

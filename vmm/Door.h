@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "vmm/Types.h"
 
@@ -47,6 +48,16 @@ class Door {
   // deadline) unless input arrives first. A live clock waits on the host;
   // a virtual or replaying clock returns at once.
   virtual void idleUntil(Icount at, uint64_t deadline_ns) = 0;
+
+  // For a clock derived from the instruction count: the first icount at
+  // which clockNs() reaches `ns`, so the machine can run exactly up to a
+  // device deadline. A clock that follows wall time returns nullopt and the
+  // machine polls it at fixed instruction intervals instead.
+  virtual std::optional<uint64_t> icountAtNs(uint64_t ns) const { return std::nullopt; }
+
+  // Whether console input may still arrive (a halted guest with no timer
+  // running can then still be woken).
+  virtual bool inputPossible() const { return false; }
 };
 
 }  // namespace tandem

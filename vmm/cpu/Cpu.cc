@@ -280,7 +280,7 @@ void Cpu::runChain(const Block* b) {
       st.eip = eip0 + b->bytes;
       st.icount = icount0 + (b->count - 1);
       last->fn(*this, *last);
-      st.icount = icount0 + b->count;
+      ++st.icount;  // (a repeated string instruction has added its extra iterations)
       cur_ = nullptr;
     } catch (const GuestException& e) {
       st.eip = eip0 + cur_->offset;

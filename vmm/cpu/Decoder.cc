@@ -59,7 +59,9 @@ constexpr std::array<uint8_t, 512> buildHasModrm() {
   std::array<uint8_t, 512> m{};
   for (size_t id = 1; id + 1 < std::size(kShapes); ++id) {
     const InsnShape& s = kShapes[id];
-    if (s.fmt & (F_M | F_MREG)) m[(s.map - 1) * 256 + s.opcode] = 1;
+    unsigned run = (s.fmt & F_CC) ? 16 : (s.fmt & (F_ROP | F_GOP)) ? 8 : 1;
+    if (s.fmt & (F_M | F_MREG))
+      for (unsigned k = 0; k < run; ++k) m[(s.map - 1) * 256 + s.opcode + k] = 1;
   }
   return m;
 }
