@@ -7,6 +7,7 @@
 #include "vmm/cpu/CpuInline.h"
 #include "vmm/cpu/Decoder.h"
 #include "vmm/cpu/Fpu.h"
+#include "vmm/cpu/InsnTable.h"
 
 namespace tandem {
 
@@ -179,12 +180,15 @@ const Block* Cpu::findBlock() {
       raise(kGP, 0);
     }
     in.offset = static_cast<uint16_t>(bytes);
+    in.step = threadedStepIndex(in.id, in.isMem(), false);
     insns[count++] = in;
     bytes += in.len;
     if (!cacheable || (in.flags & insn_flags::kEndsBlock) || count == BlockCache::kMaxInsns ||
         bytes >= in_page)
       break;
   }
+  Insn& tail = insns[count - 1];
+  tail.step = threadedStepIndex(tail.id, tail.isMem(), true);
   if (!cacheable) {
     scratch_.count = count;
     scratch_.bytes = bytes;
@@ -263,32 +267,27 @@ void Cpu::runChain(const Block* b) {
     block_icount_ = icount0;
     block_insns_ = first;
     stop_ = false;
-    const Insn* i = first;
+    cur_ = first;
     try {
-      for (; i != last; ++i) {
-        cur_ = i;
-        i->fn(*this, *i);
-        if (__builtin_expect(stop_, 0)) {
-          ++i;
-          st.eip = eip0 + i->offset;
-          st.icount = icount0 + static_cast<uint64_t>(i - first);
-          cur_ = nullptr;
-          return;
-        }
-      }
-      cur_ = last;
-      st.eip = eip0 + b->bytes;
-      st.icount = icount0 + (b->count - 1);
-      last->fn(*this, *last);
-      ++st.icount;  // (a repeated string instruction has added its extra iterations)
-      cur_ = nullptr;
+      threadedStep(first->step)(*this, first);
     } catch (const GuestException& e) {
       st.eip = eip0 + cur_->offset;
+      // The last instruction saw an exact icount (and a repeated string
+      // instruction has added the iterations it completed).
       if (cur_ != last) st.icount = icount0 + static_cast<uint64_t>(cur_ - first);
       cur_ = nullptr;
       handleFault(e);
       return;
     }
+    if (cur_ != last) {
+      // Ended early (self-modifying code, a device access): resume after it.
+      const Insn* next = cur_ + 1;
+      st.eip = eip0 + next->offset;
+      st.icount = icount0 + static_cast<uint64_t>(next - first);
+      cur_ = nullptr;
+      return;
+    }
+    cur_ = nullptr;
     if (stop_ || !(last->flags & insn_flags::kChainable)) return;
 
     uint32_t delta = st.eip - eip0;
