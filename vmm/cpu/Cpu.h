@@ -148,6 +148,11 @@ class Cpu {
   uint64_t block_icount_ = 0;
   const Insn* block_insns_ = nullptr;
   const Insn* cur_ = nullptr;
+  const Block* cur_block_ = nullptr;
+  static constexpr uint32_t kMaxLinkedBlocks = 64;
+  uint32_t link_budget_ = 0;
+  const Block* cachedSuccessor();
+  bool enterBlock(const Block* nb);
   // The address of instruction `i` of the executing block.
   uint32_t insnEip(const Insn& i) const { return block_eip_ + i.offset; }
   // Brings st.icount up to date in the middle of a block (for a device

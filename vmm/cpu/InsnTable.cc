@@ -84,6 +84,11 @@ void Steps<Fn>::last(Cpu& c, const Insn* i) {
   c.st.icount = c.block_icount_ + static_cast<uint64_t>(i - c.block_insns_);
   Fn(c, *i);
   ++c.st.icount;  // (a repeated string instruction has added its extra iterations)
+  // A near branch to a block already linked to this one: enter it directly.
+  if ((i->flags & insn_flags::kChainable) && !c.stop_ && --c.link_budget_ != 0) {
+    const Block* nb = c.cachedSuccessor();
+    if (nb && c.enterBlock(nb)) return kSteps[nb->insns->step](c, nb->insns);
+  }
 }
 
 }  // namespace
