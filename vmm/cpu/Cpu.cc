@@ -133,7 +133,7 @@ const Block* Cpu::findBlock() {
   bool user = cpl_ == 3;
   if (st.eip > cs.limit) raise(kGP, 0);
   const TlbEntry& te = tlb_[user][tlbIndex(lin)];
-  uint32_t phys = te.read_tag == (lin & ~(kPageSize - 1)) ? te.phys_page | (lin & (kPageSize - 1))
+  uint32_t phys = te.read_tag == (lin & ~(kPageSize - 1)) ? tlbPhysPage(te) | (lin & (kPageSize - 1))
                                                           : translate(lin, Access::kExec, user);
   uint64_t key = BlockCache::makeKey(phys, code32_);
   if (const Block* b = blocks_.find(key)) {

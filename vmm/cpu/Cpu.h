@@ -58,13 +58,12 @@ struct TlbEntry {
   uint32_t read_tag;
   uint32_t write_tag;
   uintptr_t addend;  // host address = addend + linear address
-  uint32_t phys_page;
-  uint32_t flags;  // kTlbGlobal, kTlbLarge
 };
+static_assert(sizeof(TlbEntry) == 16);
 constexpr uint32_t kTlbGlobal = 1;  // survives CR3 loads (PGE)
 constexpr uint32_t kTlbLarge = 2;   // part of a 4 MiB page
 constexpr uint32_t kTlbInvalidTag = 1;
-constexpr unsigned kTlbBits = 12;
+constexpr unsigned kTlbBits = 10;
 constexpr unsigned kTlbSize = 1u << kTlbBits;
 // The TLB slot of a linear address; higher bits are folded in so that
 // regions a power of two apart do not evict each other.
@@ -136,6 +135,11 @@ class Cpu {
   SegLimits seg_limits_[kSegCount]{};
 
   TlbEntry tlb_[2][kTlbSize];  // [0] supervisor accesses, [1] user (CPL 3)
+  uint8_t tlb_flags_[2][kTlbSize] = {};  // kTlbGlobal, kTlbLarge per entry
+  // The guest physical page a valid entry maps.
+  uint32_t tlbPhysPage(const TlbEntry& e) const {
+    return static_cast<uint32_t>(e.addend + e.read_tag - reinterpret_cast<uintptr_t>(mem.base()));
+  }
   TlbEntry* tlb_cur_ = tlb_[0];  // the set for the current privilege level
   // 4 MiB regions with entries from a 4 MiB page (INVLPG must drop them all).
   uint8_t large_regions_[1024] = {};
