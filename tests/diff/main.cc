@@ -1,28 +1,159 @@
+// difftest: differential testing of tandem's CPU against the host processor.
+// Without options it compares at least 1,000,000 instructions (all classes,
+// seed 1) and prints `differential: N instructions compared, M mismatches`.
+#include <ftw.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
-#include <cstring>
+#include <cstdlib>
+#include <random>
 #include <string>
+#include <vector>
 
-#include "tests/diff/NativeRunner.h"
-#include "tests/diff/ProgramWriter.h"
-#include "tests/diff/TestCase.h"
+#include "tests/diff/DiffRunner.h"
+#include "tests/diff/Lockstep.h"
+#include "tests/diff/Strf.h"
+#include "tools/Args.h"
 
+using namespace tandem;
 using namespace tandem::diff;
 
-int main(int argc, char** argv) {
-  const std::string cls = argc > 1 ? argv[1] : "alu";
-  const int n = argc > 2 ? atoi(argv[2]) : 100;
-  std::vector<TestCase> cases;
-  for (int i = 0; i < n; ++i) cases.push_back(makeCase(*classByName(cls), 1000 + i));
-  auto p = ProgramWriter::build(cases, "/tmp/dt", cls, false);
-  if (!p) { fprintf(stderr, "%s\n", p.error().message.c_str()); return 1; }
-  auto res = NativeRunner::run(*p, cases.size() * kRecordSize);
-  if (!res) { fprintf(stderr, "%s\n", res.error().message.c_str()); return 1; }
-  unsigned faults = 0;
-  for (int i = 0; i < n; ++i) {
-    ResultRecord rr;
-    memcpy(&rr, res->data() + i * kRecordSize, kRecordSize);
-    if (rr.fault_vector != kNoFault) { faults++; if (faults < 5) printf("case %d fault %u at %x\n", i, rr.fault_vector, rr.fault_eip); }
-    if (i < 2) printf("case %d eax=%08x esp=%08x efl=%08x fcw=%04x fsw=%04x ftw=%04x\n", i, rr.gpr[0], rr.gpr[4], rr.eflags, rr.fpu.cw, rr.fpu.sw, rr.fpu.tw);
+namespace {
+
+const std::vector<cli::OptionSpec> kOptions = {
+    {"seed", true, "seed of the batches (default 1)", "N"},
+    {"instructions", true, "compare at least N instructions over the classes (default 1000000)", "N"},
+    {"class", true, "only this class", "NAME"},
+    {"cases", true, "cases per class (instead of --instructions)", "N"},
+    {"case", true, "step case K of (--class, --seed) on both sides and report its first difference", "K"},
+    {"trace-host", false, "with --case: show the host's step-by-step execution only"},
+    {"soak", false, "random seeds until SOAK_SECONDS (default 600) have passed"},
+    {"workdir", true, "directory for the generated programs (default: a fresh one in /tmp)", "DIR"},
+    {"keep", false, "keep the generated programs"},
+};
+
+constexpr unsigned kMaxBatch = 4000;
+constexpr unsigned kDiagnoseLimit = 3;
+
+int usage(const std::string& message) {
+  std::fprintf(stderr, "difftest: %s\n%s", message.c_str(), cli::usageText("difftest [options]", kOptions).c_str());
+  return 2;
+}
+
+int removeEntry(const char* path, const struct stat*, int, struct FTW*) { return std::remove(path); }
+
+struct Totals {
+  uint64_t instructions = 0;
+  uint64_t mismatches = 0;
+};
+
+void report(const BatchResult& b, Totals& t) {
+  const char* name = classInfo(b.cls).name;
+  std::printf("  %-8s %5u cases, %8llu instructions (%llu %s), %zu mismatches\n", name, b.cases,
+              static_cast<unsigned long long>(b.instructions), static_cast<unsigned long long>(b.subjects), name,
+              b.mismatches.size());
+  for (const Mismatch& m : b.mismatches) {
+    std::printf("MISMATCH class=%s seed=%llu case=%u (reproduce: difftest --class %s --seed %llu --case %u)\n",
+                name, static_cast<unsigned long long>(b.seed), m.index, name,
+                static_cast<unsigned long long>(b.seed), m.index);
+    for (const std::string& d : m.differences) std::printf("    %s\n", d.c_str());
+    if (!m.diagnosis.empty()) std::printf("  stepping: %s", m.diagnosis.c_str());
   }
-  printf("%s: %d cases, %u faults\n", cls.c_str(), n, faults);
+  t.instructions += b.instructions;
+  t.mismatches += b.mismatches.size();
+}
+
+int diagnoseOne(TestClass cls, uint64_t seed, unsigned index, bool host_only, const std::string& dir) {
+  const TestCase c = makeCase(cls, DiffRunner::caseSeed(cls, seed, index));
+  std::printf("case %u of class %s, seed %llu:\n", index, classInfo(cls).name, static_cast<unsigned long long>(seed));
+  for (const EmittedInsn& e : c.code)
+    std::printf("%s%s%s%s\n", e.label ? "" : "  ", e.text.c_str(), e.setup ? "    ; setup" : "",
+                e.note.empty() ? "" : ("    ; " + e.note).c_str());
+  auto r = host_only ? Lockstep::traceHost(c, dir) : Lockstep::run(c, dir);
+  if (!r) {
+    std::fprintf(stderr, "difftest: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  std::printf("%s", r->c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto args = cli::parseArgs(std::vector<std::string>(argv + 1, argv + argc), kOptions);
+  if (!args) return usage(args.error().message);
+  auto number = [&](const char* name, uint64_t dflt) -> Result<uint64_t> {
+    auto v = args->get(name);
+    return v ? cli::parseUint(std::string("--") + name, *v) : Result<uint64_t>(dflt);
+  };
+  auto seed = number("seed", 1);
+  auto instructions = number("instructions", 1000000);
+  auto cases = number("cases", 0);
+  if (!seed) return usage(seed.error().message);
+  if (!instructions) return usage(instructions.error().message);
+  if (!cases) return usage(cases.error().message);
+  std::vector<TestClass> classes;
+  if (auto name = args->get("class")) {
+    auto c = classByName(*name);
+    if (!c) return usage("--class: unknown class " + *name);
+    classes.push_back(*c);
+  } else {
+    for (unsigned i = 0; i < kClassCount; ++i) classes.push_back(static_cast<TestClass>(i));
+  }
+
+  std::string dir = args->get("workdir").value_or("");
+  const bool fresh_dir = dir.empty();
+  if (fresh_dir) {
+    char tmpl[] = "/tmp/tandem-diff-XXXXXX";
+    if (!mkdtemp(tmpl)) return usage("cannot create a directory in /tmp");
+    dir = tmpl;
+  }
+
+  if (auto k = args->get("case")) {
+    auto index = cli::parseUint("--case", *k);
+    if (!index) return usage(index.error().message);
+    if (classes.size() != 1) return usage("--case needs --class");
+    return diagnoseOne(classes[0], *seed, static_cast<unsigned>(*index), args->has("trace-host"), dir);
+  }
+
+  DiffRunner runner(dir, kDiagnoseLimit);
+  Totals totals;
+  bool failed = false;
+  auto runRound = [&](uint64_t round_seed, unsigned max_cases, uint64_t per_class) {
+    for (TestClass c : classes) {
+      auto b = runner.runBatch(c, round_seed, max_cases, per_class);
+      if (!b) {
+        std::printf("ERROR class=%s seed=%llu: %s\n", classInfo(c).name,
+                    static_cast<unsigned long long>(round_seed), b.error().message.c_str());
+        failed = true;
+        continue;
+      }
+      report(*b, totals);
+    }
+  };
+
+  if (args->has("soak")) {
+    const char* env = std::getenv("SOAK_SECONDS");
+    const double seconds = env ? std::atof(env) : 600;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    std::random_device rd;
+    while (std::chrono::steady_clock::now() < end) {
+      const uint64_t s = (uint64_t{rd()} << 32) | rd();
+      std::printf("soak round, seed %llu\n", static_cast<unsigned long long>(s));
+      runRound(s, cases && *cases ? static_cast<unsigned>(*cases) : 400, 0);
+      std::fflush(stdout);
+    }
+  } else if (*cases) {
+    runRound(*seed, static_cast<unsigned>(*cases), 0);
+  } else {
+    runRound(*seed, kMaxBatch, (*instructions + classes.size() - 1) / classes.size());
+  }
+  std::printf("differential: %llu instructions compared, %llu mismatches\n",
+              static_cast<unsigned long long>(totals.instructions), static_cast<unsigned long long>(totals.mismatches));
+  const bool ok = !failed && totals.mismatches == 0;
+  if (fresh_dir && ok && !args->has("keep")) nftw(dir.c_str(), removeEntry, 16, FTW_DEPTH | FTW_PHYS);
+  else std::printf("generated programs kept in %s\n", dir.c_str());
+  return ok ? 0 : 1;
 }

@@ -1,0 +1,75 @@
+#include "tests/diff/DiffRunner.h"
+
+#include <cstring>
+
+#include "tests/diff/Comparator.h"
+#include "tests/diff/ElfImage.h"
+#include "tests/diff/Lockstep.h"
+#include "tests/diff/NativeRunner.h"
+#include "tests/diff/ProgramWriter.h"
+#include "tests/diff/Strf.h"
+#include "tests/diff/TandemMachine.h"
+
+namespace tandem::diff {
+namespace {
+
+// Generous: the driver runs a few hundred instructions per case around the
+// sequence (most of them REP MOVSD iterations).
+constexpr uint64_t kBudgetPerCase = 20000;
+
+}  // namespace
+
+uint64_t DiffRunner::caseSeed(TestClass cls, uint64_t seed, unsigned index) {
+  uint64_t z = seed * 0x9E3779B97F4A7C15ull + (uint64_t{static_cast<unsigned>(cls)} << 40) + index;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+Result<BatchResult> DiffRunner::runBatch(TestClass cls, uint64_t seed, unsigned max_cases,
+                                         uint64_t min_instructions) {
+  BatchResult out;
+  out.cls = cls;
+  out.seed = seed;
+  std::vector<TestCase> cases;
+  for (unsigned i = 0; i < max_cases && (min_instructions == 0 || out.instructions < min_instructions); ++i) {
+    cases.push_back(makeCase(cls, caseSeed(cls, seed, i)));
+    out.instructions += cases.back().instructions;
+    out.subjects += cases.back().subjects;
+  }
+  const unsigned ncases = static_cast<unsigned>(cases.size());
+  out.cases = ncases;
+  const std::string name = classInfo(cls).name;
+  auto path = ProgramWriter::build(cases, workdir_, name, false);
+  if (!path) return path.error();
+  auto host = NativeRunner::run(*path, size_t{ncases} * kRecordSize);
+  if (!host) return host.error();
+  auto elf = ElfImage::load(*path);
+  if (!elf) return elf.error();
+  auto machine = TandemMachine::create(*elf);
+  if (!machine) return machine.error();
+  if (Status s = (*machine)->runToEnd(uint64_t{ncases} * kBudgetPerCase); !s)
+    return makeError(name + ": " + s.error().message);
+  auto table = elf->symbol("result_table");
+  if (!table) return table.error();
+  std::vector<uint8_t> guest(size_t{ncases} * kRecordSize);
+  if (!(*machine)->read(*table, guest.data(), guest.size()))
+    return makeError("the result table lies outside tandem's guest memory");
+
+  for (unsigned i = 0; i < ncases; ++i) {
+    ResultRecord h, t;
+    std::memcpy(&h, host->data() + size_t{i} * kRecordSize, kRecordSize);
+    std::memcpy(&t, guest.data() + size_t{i} * kRecordSize, kRecordSize);
+    auto d = Comparator::compare(cases[i], h, t);
+    if (d.empty()) continue;
+    Mismatch mm{i, std::move(d), {}};
+    if (out.mismatches.size() < diagnose_limit_) {
+      auto diag = Lockstep::run(cases[i], workdir_);
+      mm.diagnosis = diag ? *diag : "stepping failed: " + diag.error().message;
+    }
+    out.mismatches.push_back(std::move(mm));
+  }
+  return out;
+}
+
+}  // namespace tandem::diff

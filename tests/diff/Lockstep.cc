@@ -1,0 +1,213 @@
+#include "tests/diff/Lockstep.h"
+
+#include <csignal>
+#include <cstring>
+
+#include "tests/diff/Comparator.h"
+#include "tests/diff/ElfImage.h"
+#include "tests/diff/FloatValues.h"
+#include "tests/diff/NativeTracee.h"
+#include "tests/diff/ProgramWriter.h"
+#include "tests/diff/Strf.h"
+#include "tests/diff/TandemMachine.h"
+
+namespace tandem::diff {
+namespace {
+
+constexpr unsigned kMaxSteps = 400000;
+constexpr uint32_t kSteppedFlags = fl::kArith | fl::DF;
+
+// One side's state between two steps, in comparable form.
+struct Snapshot {
+  uint32_t eip;
+  uint32_t gpr[8];
+  uint32_t eflags;
+  FsaveImage fpu;
+  uint8_t scratch[kScratchSize];
+};
+
+struct Program {
+  std::string path;
+  ElfImage elf;
+  uint32_t start, done;
+};
+
+Result<Program> buildProgram(const TestCase& c, const std::string& dir) {
+  auto path = ProgramWriter::build({c}, dir, "case", true);
+  if (!path) return path.error();
+  auto elf = ElfImage::load(*path);
+  if (!elf) return elf.error();
+  auto start = elf->symbol("case_0");
+  auto done = elf->symbol("case_done");
+  if (!start) return start.error();
+  if (!done) return done.error();
+  return Program{*path, std::move(*elf), *start, *done};
+}
+
+// The index in c.code of the instruction at `eip`, or -1.
+int insnAt(const Program& p, uint32_t eip) {
+  const std::string name = p.elf.nameAt(eip);
+  const size_t dot = name.rfind(".i");
+  if (name.rfind("case_0.", 0) != 0 || dot == std::string::npos) return -1;
+  return std::atoi(name.c_str() + dot + 2);
+}
+
+std::string describeInsn(const TestCase& c, int index, uint32_t eip) {
+  if (index < 0) return strf("the instruction at 0x%x (outside the sequence)", eip);
+  const EmittedInsn& e = c.code[index];
+  return strf("instruction %d at 0x%x: %s%s", index, eip, e.text.c_str(),
+              e.note.empty() ? "" : (" ; " + e.note).c_str());
+}
+
+Result<Snapshot> hostSnapshot(NativeTracee& t) {
+  Snapshot s{};
+  auto r = t.regs();
+  if (!r) return r.error();
+  auto f = t.fpu();
+  if (!f) return f.error();
+  s.eip = r->eip;
+  r->gprs(s.gpr);
+  s.eflags = r->eflags;
+  s.fpu = *f;
+  if (!t.read(kScratchAddr, s.scratch, kScratchSize)) return makeError("cannot read the host's scratch area");
+  return s;
+}
+
+Snapshot tandemSnapshot(TandemMachine& m) {
+  Snapshot s{};
+  const CpuState st = m.state();
+  s.eip = st.eip;
+  std::memcpy(s.gpr, st.gpr, sizeof s.gpr);
+  s.eflags = m.eflags();
+  const FpuState& f = st.fpu;
+  s.fpu.cw = f.cw;
+  s.fpu.sw = (f.sw & ~0x3800u) | (f.top & 7) << 11;
+  s.fpu.fip = f.fip;
+  uint16_t tw = 0;
+  for (unsigned i = 0; i < 8; ++i) {
+    const unsigned phys = (f.top + i) & 7;
+    std::memcpy(s.fpu.st[i], &f.mant[phys], 8);
+    std::memcpy(s.fpu.st[i] + 8, &f.sexp[phys], 2);
+    // Only emptiness is kept by the hardware; the rest is derived (as FNSAVE does).
+    const unsigned tag = ((f.tw >> (2 * phys)) & 3) == 3 ? 3 : x87Tag(s.fpu.st[i]);
+    tw |= tag << (2 * phys);
+  }
+  s.fpu.tw = tw;
+  const bool ok = m.read(kScratchAddr, s.scratch, kScratchSize);
+  TANDEM_ASSERT(ok);
+  return s;
+}
+
+std::vector<std::string> differences(const Snapshot& h, const Snapshot& t, uint32_t undef, uint16_t fpu_undef) {
+  std::vector<std::string> out = Comparator::compareGprs(h.gpr, t.gpr);
+  const uint32_t mask = kSteppedFlags & ~undef;
+  if ((h.eflags & mask) != (t.eflags & mask))
+    out.push_back(strf("eflags: host 0x%08x tandem 0x%08x (differ: %s)", h.eflags & mask, t.eflags & mask,
+                       Comparator::flagNames((h.eflags ^ t.eflags) & mask).c_str()));
+  Comparator::compareFpu(h.fpu, t.fpu, fpu_undef, out);
+  Comparator::compareMemory(h.scratch, t.scratch, kScratchSize, kScratchAddr, out);
+  return out;
+}
+
+std::string joinLines(const std::vector<std::string>& lines) {
+  std::string s;
+  for (const std::string& l : lines) s += "    " + l + "\n";
+  return s;
+}
+
+// Steps the host until EIP reaches `target`.
+Status hostRunTo(NativeTracee& t, uint32_t target) {
+  for (unsigned i = 0; i < kMaxSteps; ++i) {
+    auto r = t.regs();
+    if (!r) return r.error();
+    if (r->eip == target) return {};
+    auto s = t.step();
+    if (!s) return s.error();
+    if (*s) return makeError(strf("the host took signal %d at 0x%x before the sequence", *s, r->eip));
+  }
+  return makeError("the host did not reach the sequence");
+}
+
+// The vector of the tandem_vec_N stub at `eip`, or -1.
+int tandemVector(const ElfImage& elf, uint32_t eip) {
+  const std::string name = elf.nameAt(eip);
+  return name.rfind("tandem_vec_", 0) == 0 ? std::atoi(name.c_str() + 11) : -1;
+}
+
+}  // namespace
+
+Result<std::string> Lockstep::traceHost(const TestCase& c, const std::string& dir) {
+  auto p = buildProgram(c, dir);
+  if (!p) return p.error();
+  auto t = NativeTracee::start(p->path);
+  if (!t) return t.error();
+  if (Status s = hostRunTo(**t, p->start); !s) return s.error();
+  std::string out;
+  for (unsigned i = 0; i < kMaxSteps; ++i) {
+    auto r = (*t)->regs();
+    if (!r) return r.error();
+    if (r->eip == p->done) return out + "end of sequence\n";
+    out += describeInsn(c, insnAt(*p, r->eip), r->eip) + "\n";
+    auto s = (*t)->step();
+    if (!s) return s.error();
+    if (*s) return out + strf("  signal %d (%s)\n", *s, strsignal(*s));
+    auto after = (*t)->regs();
+    if (!after) return after.error();
+    out += strf("  eax=%08x ecx=%08x edx=%08x ebx=%08x esp=%08x ebp=%08x esi=%08x edi=%08x efl=%08x\n",
+                after->eax, after->ecx, after->edx, after->ebx, after->esp, after->ebp, after->esi, after->edi,
+                after->eflags);
+  }
+  return makeError("the host did not reach the end of the sequence");
+}
+
+Result<std::string> Lockstep::run(const TestCase& c, const std::string& dir) {
+  auto p = buildProgram(c, dir);
+  if (!p) return p.error();
+  auto host = NativeTracee::start(p->path);
+  if (!host) return host.error();
+  if (Status s = hostRunTo(**host, p->start); !s) return s.error();
+  auto machine = TandemMachine::create(p->elf);
+  if (!machine) return machine.error();
+  TandemMachine& m = **machine;
+  for (unsigned i = 0; m.state().eip != p->start; ++i) {
+    if (i == kMaxSteps) return makeError("tandem did not reach the sequence");
+    m.step();
+  }
+  auto h0 = hostSnapshot(**host);
+  if (!h0) return h0.error();
+  if (auto d = differences(*h0, tandemSnapshot(m), 0, 0); !d.empty())
+    return "the states differ before the sequence's first instruction (driver or FRSTOR):\n" + joinLines(d);
+
+  int last = -1;
+  for (unsigned i = 0; i < kMaxSteps; ++i) {
+    auto h = hostSnapshot(**host);
+    if (!h) return h.error();
+    const uint32_t teip = m.state().eip;
+    if (h->eip != teip)
+      return strf("control flow diverged after %s: host at 0x%x, tandem at 0x%x\n",
+                  describeInsn(c, last, 0).c_str(), h->eip, teip);
+    if (h->eip == p->done) return std::string("the sequence agreed step by step; the difference arises in the driver's "
+                                              "store path (PUSHFD, FNSAVE or the result copy)\n");
+    const int index = insnAt(*p, h->eip);
+    const std::string what = describeInsn(c, index, h->eip);
+    auto sig = (*host)->step();
+    if (!sig) return sig.error();
+    m.step();
+    const int vector = tandemVector(p->elf, m.state().eip);
+    if (*sig || vector >= 0) {
+      return strf("%s: host %s, tandem %s\n", what.c_str(),
+                  *sig ? strf("took signal %d (%s)", *sig, strsignal(*sig)).c_str() : "did not fault",
+                  vector >= 0 ? strf("raised vector %d", vector).c_str() : "did not fault");
+    }
+    auto after = hostSnapshot(**host);
+    if (!after) return after.error();
+    const EmittedInsn* e = index >= 0 ? &c.code[index] : nullptr;
+    const auto d = differences(*after, tandemSnapshot(m), e ? e->undef_after : fl::kArith,
+                               e ? e->fpu_undef_after : 0);
+    if (!d.empty()) return "first difference after " + what + "\n" + joinLines(d);
+    last = index;
+  }
+  return makeError("the sequence did not end within the step limit");
+}
+
+}  // namespace tandem::diff
