@@ -117,17 +117,27 @@ class Cpu {
   bool shutdown_ = false;
   uint64_t run_target_ = 0;  // icount at which the current run() ends
 
+  // Valid offsets of each segment register for reads and writes: offsets
+  // lo .. lo+span; span -1 when the access is not allowed at all.
+  struct SegLimits {
+    uint32_t lo;
+    int64_t read_span;
+    int64_t write_span;
+  };
+  SegLimits seg_limits_[kSegCount]{};
+
   TlbEntry tlb_[2][kTlbSize];  // [0] supervisor accesses, [1] user (CPL 3)
   BlockCache blocks_;
 
   // Flags.
-  uint32_t getCF() const;
-  uint32_t getPF() const;
-  uint32_t getAF() const;
-  uint32_t getZF() const;
-  uint32_t getSF() const;
-  uint32_t getOF() const;
-  bool cond(unsigned cc) const;
+  // (defined in CpuInline.h)
+  inline uint32_t getCF() const;
+  inline uint32_t getPF() const;
+  inline uint32_t getAF() const;
+  inline uint32_t getZF() const;
+  inline uint32_t getSF() const;
+  inline uint32_t getOF() const;
+  inline bool cond(unsigned cc) const;
   void setEflags(uint32_t value, uint32_t writable_mask);
   void materializeFlags();
   template <typename T>
@@ -209,11 +219,15 @@ class Cpu {
   Rmw<T> rmw(unsigned s, uint32_t off);
 
   // Translation, with TLB fill; throws #PF.
-  uint32_t translate(uint32_t lin, Access acc, bool user);  // returns physical address
-  uint8_t* tlbFill(uint32_t lin, Access acc, bool user);     // host page pointer or nullptr (MMIO)
+  // Returns the physical address, filling the TLB when the page is RAM.
+  uint32_t translate(uint32_t lin, Access acc, bool user);
+  void translatePages(uint32_t lin, unsigned n, Access acc, bool user);
   void tlbFlush(bool include_global);
   void tlbFlushPage(uint32_t lin);
   void tlbFlushWrites();
+  void tlbFlushWritesToPage(uint32_t phys_page);
+  uint32_t readLinearSlow(uint32_t lin, unsigned size, bool user);
+  void writeLinearSlow(uint32_t lin, unsigned size, uint32_t v, bool user);
   uint32_t physRead(uint32_t phys, unsigned size);
   void physWrite(uint32_t phys, unsigned size, uint32_t v);
   void noteCodeWrite(uint32_t phys);  // called by slow-path writes to pages holding code
@@ -243,6 +257,7 @@ class Cpu {
   void loadSegmentReal(unsigned s, uint16_t sel);
   void loadSegment(unsigned s, uint16_t sel);  // MOV/POP Sreg, LDS.. semantics, with checks
   void setSegmentCache(unsigned s, const SegmentCache& c);
+  void recomputeSegLimits(unsigned s);
   bool readDescriptor(uint16_t sel, uint64_t* desc);       // false if outside the table
   uint64_t fetchDescriptor(uint16_t sel, uint8_t vector);  // throws vector(sel & ~3)
   void setDescriptorBusyOrAccessed(uint16_t sel, uint64_t desc, uint64_t bit);
@@ -253,6 +268,20 @@ class Cpu {
   void deliver(uint8_t vector, IntKind kind, bool has_error, uint32_t error);
   void handleFault(const GuestException& e);
   bool deliverPendingInterrupt();
+
+  // Stack access outside the current SS (privilege changes): writes/reads
+  // at ss:esp with the given cache, decrementing/incrementing `esp` by the
+  // stack's width. Limit violations raise #SS(error).
+  void stackPush(const SegmentCache& ss, uint32_t& esp, uint32_t v, unsigned size, uint32_t error);
+  // The stack for privilege level `pl` from the current TSS.
+  void tssStack(unsigned pl, uint16_t* ss, uint32_t* esp, uint32_t ext);
+  // Loads SS for a privilege change to `pl`, with the checks of the SDM;
+  // faults with `vector`(selector + ext).
+  SegmentCache checkedStackSegment(uint16_t sel, unsigned pl, uint8_t vector, uint32_t ext);
+  // After a return to an outer level: data segment registers the new CPL
+  // may not use are nulled.
+  void nullInaccessibleSegments();
+  void loadCodeSegment(uint16_t sel, uint64_t desc, unsigned new_cpl);
 
   // Control transfers (ControlFlow.cc / TaskSwitch.cc).
   void farJump(uint16_t sel, uint32_t offset, bool op32);
@@ -276,7 +305,12 @@ class Cpu {
  private:
   void executeBlock(const Block* b);
   const Block* findBlock();
-  void freeRetiredBlocks();
+  void singleStepTrap();
+
+  // An instruction that cannot be cached (it crosses a page, or lies
+  // outside RAM) runs from here.
+  Block scratch_{};
+  Insn scratch_insns_[BlockCache::kMaxInsns];
 };
 
 }  // namespace tandem

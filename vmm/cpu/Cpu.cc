@@ -1,0 +1,298 @@
+#include "vmm/cpu/Cpu.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "vmm/Assert.h"
+#include "vmm/cpu/CpuInline.h"
+#include "vmm/cpu/Decoder.h"
+#include "vmm/cpu/Fpu.h"
+
+namespace tandem {
+
+CpuState resetCpuState() {
+  CpuState s{};
+  s.eip = 0xFFF0;
+  s.eflags = fl::kFixed1;
+  for (auto& sg : s.seg) {
+    sg.selector = 0;
+    sg.base = 0;
+    sg.limit = 0xFFFF;
+    sg.attr = seg_attr::P | seg_attr::S | seg_attr::kWritable | seg_attr::kAccessed;
+    sg.valid = 1;
+  }
+  s.seg[CS].selector = 0xF000;
+  s.seg[CS].base = 0xFFFF0000u;
+  s.seg[CS].attr = seg_attr::P | seg_attr::S | seg_attr::kCode | seg_attr::kReadable |
+                   seg_attr::kAccessed;
+  s.ldtr.limit = 0xFFFF;
+  s.ldtr.attr = seg_attr::P | 2;  // LDT
+  s.tr.limit = 0xFFFF;
+  s.tr.attr = seg_attr::P | 11;  // busy 32-bit TSS
+  s.gdtr.limit = 0xFFFF;
+  s.idtr.limit = 0xFFFF;
+  s.cr0 = cr0::ET | cr0::CD | cr0::NW;
+  s.gpr[EDX] = 0x00000600;  // family 6
+  s.dr[6] = 0xFFFF0FF0u;
+  s.dr[7] = 0x00000400u;
+  s.a20_mask = 0xFFFFFFFFu;
+  fpuInit(s.fpu);
+  return s;
+}
+
+Cpu::Cpu(PhysMemory& m, CpuBus& b) : mem(m), bus(b), blocks_(m.pageCount()) {
+  reset();
+}
+
+Cpu::~Cpu() = default;
+
+void Cpu::reset() { loadState(resetCpuState()); }
+
+void Cpu::loadState(const CpuState& s) {
+  st = s;
+  st.gpr[8] = 0;
+  lf = LazyFlags{};
+  lf.op = FlagOp::kNone;
+  for (unsigned i = 0; i < kSegCount; ++i) recomputeSegLimits(i);
+  updateModeCaches();
+  flushCaches();
+  stop_ = false;
+  stop_requested_ = false;
+  shutdown_ = false;
+}
+
+CpuState Cpu::saveState() {
+  materializeFlags();
+  return st;
+}
+
+void Cpu::flushCaches() {
+  tlbFlush(true);
+  blocks_.clear();
+}
+
+void Cpu::invalidateCode(GuestPhys addr, uint64_t len) {
+  if (len == 0) return;
+  uint64_t first = addr.value() >> kPageShift;
+  uint64_t last = (addr.value() + len - 1) >> kPageShift;
+  for (uint64_t p = first; p <= last; ++p) blocks_.invalidatePage(p);
+}
+
+void Cpu::updateModeCaches() {
+  code32_ = st.seg[CS].attr & seg_attr::DB;
+  stack32_ = st.seg[SS].attr & seg_attr::DB;
+  if (!protectedMode()) cpl_ = 0;
+  else if (v86()) cpl_ = 3;
+  else cpl_ = st.seg[CS].selector & 3;
+}
+
+// ---- flags ----
+
+void Cpu::materializeFlags() {
+  if (lf.op == FlagOp::kNone) return;
+  uint32_t f = st.eflags & ~fl::kArith;
+  f |= getCF() ? fl::CF : 0;
+  f |= getPF() ? fl::PF : 0;
+  f |= getAF() ? fl::AF : 0;
+  f |= getZF() ? fl::ZF : 0;
+  f |= getSF() ? fl::SF : 0;
+  f |= getOF() ? fl::OF : 0;
+  st.eflags = f;
+  lf.op = FlagOp::kNone;
+}
+
+uint32_t Cpu::eflags() {
+  materializeFlags();
+  return st.eflags;
+}
+
+void Cpu::setEflags(uint32_t value, uint32_t writable_mask) {
+  materializeFlags();
+  constexpr uint32_t kReserved = (1u << 3) | (1u << 5) | (1u << 15) | 0xFFC00000u;
+  writable_mask &= ~kReserved;
+  st.eflags = (st.eflags & ~writable_mask) | (value & writable_mask) | fl::kFixed1;
+  st.eflags &= ~kReserved;
+  updateModeCaches();
+}
+
+// ---- exceptions ----
+
+void Cpu::raise(uint8_t vector) { throw GuestException{vector, false, 0}; }
+
+void Cpu::raise(uint8_t vector, uint32_t error) { throw GuestException{vector, true, error}; }
+
+void Cpu::raiseSegFault(unsigned s) {
+  if (s == SS) raise(kSS, 0);
+  raise(kGP, 0);
+}
+
+// ---- the run loop ----
+
+const Block* Cpu::findBlock() {
+  const SegmentCache& cs = st.seg[CS];
+  uint32_t lin = cs.base + st.eip;
+  bool user = cpl_ == 3;
+  if (st.eip > cs.limit) raise(kGP, 0);
+  uint32_t phys = translate(lin, Access::kExec, user);
+  uint64_t key = BlockCache::makeKey(phys, code32_);
+  if (const Block* b = blocks_.find(key)) {
+    if (st.eip + (b->bytes - 1) <= cs.limit && st.eip + (b->bytes - 1) >= st.eip) return b;
+  }
+
+  Insn insns[BlockCache::kMaxInsns];
+  uint32_t count = 0, bytes = 0;
+  uint32_t page_end = (phys | (kPageSize - 1)) + 1;
+  bool cacheable = static_cast<uint64_t>(page_end) <= mem.size();
+  uint8_t buf[16];
+  for (;;) {
+    uint32_t p = phys + bytes;
+    uint32_t in_page = page_end - p;
+    uint32_t eip = st.eip + bytes;
+    Insn in;
+    DecodeStatus ds;
+    if (cacheable) {
+      ds = decodeInsn(mem.base() + p, in_page, code32_, &in);
+    } else {
+      for (unsigned k = 0; k < sizeof buf && k < in_page; ++k) buf[k] = static_cast<uint8_t>(physRead(p + k, 1));
+      ds = decodeInsn(buf, std::min<uint32_t>(in_page, sizeof buf), code32_, &in);
+    }
+    if (ds == DecodeStatus::kNeedMore) {
+      if (count > 0) break;
+      // The first instruction crosses into the next page: fetch it whole
+      // (the second page may fault) and run it without caching.
+      unsigned first = in_page;
+      for (unsigned k = 0; k < first; ++k) buf[k] = static_cast<uint8_t>(physRead(p + k, 1));
+      uint32_t next_lin = lin + first;
+      if (st.eip + first > cs.limit) raise(kGP, 0);
+      uint32_t p2 = translate(next_lin, Access::kExec, user);
+      for (unsigned k = first; k < sizeof buf; ++k) buf[k] = static_cast<uint8_t>(physRead(p2 + (k - first), 1));
+      ds = decodeInsn(buf, sizeof buf, code32_, &in);
+      cacheable = false;
+    }
+    if (ds != DecodeStatus::kOk) {
+      if (count > 0) break;
+      if (ds == DecodeStatus::kInvalid) raise(kUD);
+      raise(kGP, 0);  // longer than 15 bytes
+    }
+    if (eip + (in.len - 1) > cs.limit || eip + (in.len - 1) < eip) {
+      if (count > 0) break;
+      raise(kGP, 0);
+    }
+    insns[count++] = in;
+    bytes += in.len;
+    if (!cacheable || (in.flags & insn_flags::kEndsBlock) || count == BlockCache::kMaxInsns ||
+        bytes >= in_page)
+      break;
+  }
+  if (!cacheable) {
+    scratch_.count = count;
+    scratch_.bytes = bytes;
+    scratch_.insns = scratch_insns_;
+    std::copy(insns, insns + count, scratch_insns_);
+    return &scratch_;
+  }
+  uint64_t pfn = phys >> kPageShift;
+  if (!blocks_.pageHasCode(pfn)) tlbFlushWritesToPage(phys & ~(kPageSize - 1));
+  return blocks_.insert(key, phys, bytes, insns, count);
+}
+
+void Cpu::executeBlock(const Block* b) {
+  uint64_t left = run_target_ - st.icount;
+  uint32_t n = left < b->count ? static_cast<uint32_t>(left) : b->count;
+  const Insn* i = b->insns;
+  const Insn* end = i + n;
+  stop_ = false;
+  try {
+    do {
+      st.eip += i->len;
+      i->fn(*this, *i);
+      ++st.icount;
+    } while (++i != end && !stop_);
+  } catch (const GuestException& e) {
+    st.eip -= i->len;
+    handleFault(e);
+  }
+}
+
+RunResult Cpu::run(uint64_t max_instructions) {
+  uint64_t start = st.icount;
+  run_target_ = st.icount + max_instructions;
+  stop_requested_ = false;
+  for (;;) {
+    if (blocks_.hasRetired()) blocks_.freeRetired();
+    if (shutdown_) {
+      shutdown_ = false;
+      return {StopReason::kShutdown, st.icount - start};
+    }
+    if (stop_requested_) {
+      stop_requested_ = false;
+      return {StopReason::kRequested, st.icount - start};
+    }
+    if (st.icount >= run_target_) return {StopReason::kBudget, st.icount - start};
+
+    if (st.intr_shadow) {
+      // The instruction after STI / MOV SS runs before any interrupt.
+      st.intr_shadow = 0;
+      uint64_t saved = run_target_;
+      run_target_ = st.icount + 1;
+      try {
+        executeBlock(findBlock());
+      } catch (const GuestException& e) {
+        handleFault(e);
+      }
+      run_target_ = saved;
+      continue;
+    }
+    if (intr_line_ && (st.eflags & fl::IF)) {
+      if (deliverPendingInterrupt()) continue;
+    }
+    if (st.halted) return {StopReason::kHalted, st.icount - start};
+    if (st.eflags & fl::TF) {
+      singleStepTrap();
+      continue;
+    }
+    try {
+      executeBlock(findBlock());
+    } catch (const GuestException& e) {
+      handleFault(e);
+    }
+  }
+}
+
+// With EFLAGS.TF set, every instruction is followed by a debug trap.
+void Cpu::singleStepTrap() {
+  uint64_t saved = run_target_;
+  run_target_ = st.icount + 1;
+  uint64_t before = st.icount;
+  try {
+    executeBlock(findBlock());
+  } catch (const GuestException& e) {
+    handleFault(e);
+  }
+  run_target_ = saved;
+  if (st.icount != before && !shutdown_) {
+    st.dr[6] |= 1u << 14;  // BS
+    try {
+      deliver(kDB, IntKind::kException, false, 0);
+    } catch (const GuestException& e) {
+      handleFault(e);
+    }
+  }
+}
+
+std::string Cpu::describe() {
+  materializeFlags();
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "icount=%" PRIu64 " cs:eip=%04x:%08x eflags=%08x cpl=%u\n"
+                "eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x ebp=%08x esp=%08x\n"
+                "cr0=%08x cr2=%08x cr3=%08x cr4=%08x ss=%04x ds=%04x es=%04x fs=%04x gs=%04x",
+                st.icount, st.seg[CS].selector, st.eip, st.eflags, cpl_, st.gpr[EAX],
+                st.gpr[EBX], st.gpr[ECX], st.gpr[EDX], st.gpr[ESI], st.gpr[EDI], st.gpr[EBP],
+                st.gpr[ESP], st.cr0, st.cr2, st.cr3, st.cr4, st.seg[SS].selector,
+                st.seg[DS].selector, st.seg[ES].selector, st.seg[FS].selector,
+                st.seg[GS].selector);
+  return buf;
+}
+
+}  // namespace tandem
