@@ -1,6 +1,7 @@
 #include "tests/diff/DiffRunner.h"
 
 #include <cstring>
+#include <map>
 
 #include "tests/diff/Comparator.h"
 #include "tests/diff/ElfImage.h"
@@ -8,14 +9,10 @@
 #include "tests/diff/NativeRunner.h"
 #include "tests/diff/ProgramWriter.h"
 #include "tests/diff/Strf.h"
-#include "tests/diff/TandemMachine.h"
+#include "tests/diff/TandemRun.h"
 
 namespace tandem::diff {
 namespace {
-
-// Generous: the driver runs a few hundred instructions per case around the
-// sequence (most of them REP MOVSD iterations).
-constexpr uint64_t kBudgetPerCase = 20000;
 
 }  // namespace
 
@@ -46,21 +43,17 @@ Result<BatchResult> DiffRunner::runBatch(TestClass cls, uint64_t seed, unsigned 
   if (!host) return host.error();
   auto elf = ElfImage::load(*path);
   if (!elf) return elf.error();
-  auto machine = TandemMachine::create(*elf);
-  if (!machine) return machine.error();
-  if (Status s = (*machine)->runToEnd(uint64_t{ncases} * kBudgetPerCase); !s)
-    return makeError(name + ": " + s.error().message);
-  auto table = elf->symbol("result_table");
-  if (!table) return table.error();
-  std::vector<uint8_t> guest(size_t{ncases} * kRecordSize);
-  if (!(*machine)->read(*table, guest.data(), guest.size()))
-    return makeError("the result table lies outside tandem's guest memory");
+  auto tandem = TandemRun::run(*elf, ncases);
+  if (!tandem) return makeError(name + ": " + tandem.error().message);
+  const std::vector<uint8_t>& guest = tandem->table;
+  const std::map<unsigned, std::string>& aborted = tandem->aborted;
 
   for (unsigned i = 0; i < ncases; ++i) {
     ResultRecord h, t;
     std::memcpy(&h, host->data() + size_t{i} * kRecordSize, kRecordSize);
     std::memcpy(&t, guest.data() + size_t{i} * kRecordSize, kRecordSize);
     auto d = Comparator::compare(cases[i], h, t);
+    if (auto a = aborted.find(i); a != aborted.end()) d.insert(d.begin(), a->second);
     if (d.empty()) continue;
     Mismatch mm{i, std::move(d), {}};
     if (out.mismatches.size() < diagnose_limit_) {

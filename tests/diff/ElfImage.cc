@@ -69,3 +69,13 @@ std::string ElfImage::nameAt(uint32_t addr) const {
 }
 
 }  // namespace tandem::diff
+
+namespace tandem::diff {
+
+std::string ElfImage::nameContaining(uint32_t addr) const {
+  auto it = by_addr_.upper_bound(addr);
+  if (it == by_addr_.begin()) return {};
+  return nameAt(std::prev(it)->first);
+}
+
+}  // namespace tandem::diff

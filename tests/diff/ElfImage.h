@@ -31,7 +31,9 @@ class ElfImage {
   // The symbol at exactly `addr`, or "" (the last one in name order when
   // several share it).
   std::string nameAt(uint32_t addr) const;
-  const std::map<std::string, uint32_t>& symbols() const { return symbols_; }
+  // The symbol with the highest address at or below `addr` (the function or
+  // label that contains it), or "".
+  std::string nameContaining(uint32_t addr) const;
 
  private:
   uint32_t entry_ = 0;

@@ -10,6 +10,7 @@
 #include "tests/diff/ProgramWriter.h"
 #include "tests/diff/Strf.h"
 #include "tests/diff/TandemMachine.h"
+#include "vmm/Assert.h"
 
 namespace tandem::diff {
 namespace {
@@ -69,6 +70,10 @@ Result<Snapshot> hostSnapshot(NativeTracee& t) {
   r->gprs(s.gpr);
   s.eflags = r->eflags;
   s.fpu = *f;
+  // The kernel's i386 FP register set pads the 16-bit words with ones.
+  s.fpu.cw &= 0xFFFF;
+  s.fpu.sw &= 0xFFFF;
+  s.fpu.tw &= 0xFFFF;
   if (!t.read(kScratchAddr, s.scratch, kScratchSize)) return makeError("cannot read the host's scratch area");
   return s;
 }
@@ -130,7 +135,7 @@ Status hostRunTo(NativeTracee& t, uint32_t target) {
 
 // The vector of the tandem_vec_N stub at `eip`, or -1.
 int tandemVector(const ElfImage& elf, uint32_t eip) {
-  const std::string name = elf.nameAt(eip);
+  const std::string name = elf.nameContaining(eip);
   return name.rfind("tandem_vec_", 0) == 0 ? std::atoi(name.c_str() + 11) : -1;
 }
 
@@ -179,13 +184,14 @@ Result<std::string> Lockstep::run(const TestCase& c, const std::string& dir) {
     return "the states differ before the sequence's first instruction (driver or FRSTOR):\n" + joinLines(d);
 
   int last = -1;
+  uint32_t last_eip = 0;
   for (unsigned i = 0; i < kMaxSteps; ++i) {
     auto h = hostSnapshot(**host);
     if (!h) return h.error();
     const uint32_t teip = m.state().eip;
     if (h->eip != teip)
       return strf("control flow diverged after %s: host at 0x%x, tandem at 0x%x\n",
-                  describeInsn(c, last, 0).c_str(), h->eip, teip);
+                  describeInsn(c, last, last_eip).c_str(), h->eip, teip);
     if (h->eip == p->done) return std::string("the sequence agreed step by step; the difference arises in the driver's "
                                               "store path (PUSHFD, FNSAVE or the result copy)\n");
     const int index = insnAt(*p, h->eip);
@@ -206,6 +212,7 @@ Result<std::string> Lockstep::run(const TestCase& c, const std::string& dir) {
                                e ? e->fpu_undef_after : 0);
     if (!d.empty()) return "first difference after " + what + "\n" + joinLines(d);
     last = index;
+    last_eip = h->eip;
   }
   return makeError("the sequence did not end within the step limit");
 }

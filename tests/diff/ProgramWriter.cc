@@ -21,7 +21,7 @@ constexpr int kUcTrapno = 20 + 12 * 4, kUcEip = 20 + 14 * 4;
 // Vectors whose exception frame carries an error code.
 bool hasErrorCode(int v) { return v == 8 || (v >= 10 && v <= 14) || v == 17; }
 
-std::string driver(size_t ncases) {
+std::string driver(size_t ncases, bool fpu) {
   std::string s;
   s += strf("bits 32\n%%define STAGE 0x%x\n%%define SCRATCH 0x%x\n%%define RECORD %u\n%%define NCASES %zu\n",
             kStageAddr, kScratchAddr, kRecordSize, ncases);
@@ -43,14 +43,18 @@ std::string driver(size_t ncases) {
   // The same on tandem, from ring 0: the IRET frame is rewritten instead.
   for (int v = 0; v < 32; ++v) {
     s += strf("global tandem_vec_%d\ntandem_vec_%d:\n", v, v);
+    // SS (the ring-0 stack segment from the TSS) is used rather than DS, so
+    // that a guest DS broken by an emulation bug does not cascade into a
+    // double fault.
     if (hasErrorCode(v)) s += "  add esp, 4\n";
-    s += strf("  mov dword [STAGE+36], %d\n  push eax\n  mov eax, [esp+4]\n  mov [STAGE+40], eax\n"
+    s += strf("  mov dword [ss:STAGE+36], %d\n  push eax\n  mov eax, [esp+4]\n  mov [ss:STAGE+40], eax\n"
               "  pop eax\n  mov dword [esp], fault_resume\n  iretd\n", v);
   }
   s += "tandem_halt:\n  hlt\n  jmp tandem_halt\n";
   // The driver loop.
   s += R"(driver_entry:
   mov esp, driver_stack_top
+  mov [driver_esp], esp
 case_loop:
   mov eax, [cur_case]
   cmp eax, [end_case]
@@ -66,12 +70,7 @@ case_loop:
   rep movsd
   mov dword [STAGE+36], -1
   mov dword [STAGE+40], 0
-  fninit
-  test dword [ebx+36], 1
-  jz .nofpu
-  frstor [ebx+48]
-.nofpu:
-  mov [driver_esp], esp
+FPU_LOAD
   push dword [ebx+32]
   popfd
   mov eax, [ebx]
@@ -96,7 +95,7 @@ case_done:
   mov esp, [driver_esp]
   pushfd
   pop dword [STAGE+32]
-  fnsave [STAGE+48]
+FPU_SAVE
   cld
   mov eax, [cur_case]
   imul edi, eax, RECORD
@@ -113,6 +112,11 @@ all_done:
   test edx, edx
   jz .exit
 )";
+  // Programs without x87 cases leave the x87 alone (its image stays zero).
+  const std::string load = fpu ? "  fninit\n  test dword [ebx+36], 1\n  jz .nofpu\n  frstor [ebx+48]\n.nofpu:\n" : "";
+  const std::string save = fpu ? "  fnsave [STAGE+48]\n" : "";
+  s.replace(s.find("FPU_LOAD\n"), 9, load);
+  s.replace(s.find("FPU_SAVE\n"), 9, save);
   s += strf("  mov eax, %d\n  mov ebx, 1\n  push ecx\n  push edx\n  int 0x80\n  pop edx\n  pop ecx\n"
             "  test eax, eax\n  jle .fail\n  add ecx, eax\n  sub edx, eax\n  jmp .write\n"
             ".exit:\n  mov eax, %d\n  xor ebx, ebx\n  int 0x80\n.fail:\n  mov eax, %d\n  mov ebx, 3\n  int 0x80\n",
@@ -142,7 +146,9 @@ int runCommand(const std::string& cmd) {
 
 std::string ProgramWriter::source(const std::vector<TestCase>& cases, const std::string& bin_path,
                                   bool label_each_insn) {
-  std::string s = driver(cases.size());
+  bool fpu = false;
+  for (const TestCase& c : cases) fpu |= c.init.has_fpu != 0;
+  std::string s = driver(cases.size(), fpu);
   for (size_t k = 0; k < cases.size(); ++k) {
     s += strf("case_%zu:\n", k);
     const auto& code = cases[k].code;

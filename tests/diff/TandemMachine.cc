@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "tests/diff/Strf.h"
+#include "vmm/Assert.h"
 
 namespace tandem::diff {
 namespace {
@@ -97,25 +98,22 @@ Status TandemMachine::setUp(const ElfImage& elf) {
   s.tr = SegmentCache{kTssAddr, 0x67, kTssSel, 0x8B, 1};
   s.eflags = fl::kFixed1 | fl::IF;
   s.eip = *entry;
-  cpu_.loadState(s);
-  cpu_.flushCaches();
+  start_ = s;
+  restart();
   return {};
 }
 
-Status TandemMachine::runToEnd(uint64_t max_instructions) {
-  const uint64_t start = icount();
-  while (icount() - start < max_instructions) {
-    const RunResult r = cpu_.run(max_instructions - (icount() - start));
-    if (r.reason == StopReason::kHalted) {
-      const uint32_t eip = cpu_.saveState().eip;
-      if (eip == halt_addr_ + 1) return {};
-      return makeError(strf("tandem halted at unexpected EIP 0x%x", eip));
-    }
-    if (r.reason == StopReason::kShutdown)
-      return makeError("tandem shut down (triple fault): " + cpu_.describe());
-  }
-  return makeError(strf("tandem did not reach the end of the program in %llu instructions: %s",
-                        static_cast<unsigned long long>(max_instructions), cpu_.describe().c_str()));
+TandemMachine::Outcome TandemMachine::run(uint64_t max_instructions) {
+  const RunResult r = cpu_.run(max_instructions);
+  if (r.reason == StopReason::kHalted)
+    return cpu_.saveState().eip == halt_addr_ + 1 ? Outcome::kEnd : Outcome::kStrayHalt;
+  if (r.reason == StopReason::kShutdown) return Outcome::kShutdown;
+  return Outcome::kBudget;
+}
+
+void TandemMachine::restart() {
+  cpu_.loadState(start_);
+  cpu_.flushCaches();
 }
 
 }  // namespace tandem::diff

@@ -40,9 +40,17 @@ class TandemMachine {
   // Loads the program and puts the CPU at `driver_entry`.
   static Result<std::unique_ptr<TandemMachine>> create(const ElfImage& elf);
 
-  // Runs until the program halts at its end; fails on a triple fault or
-  // when `max_instructions` retire first.
-  Status runToEnd(uint64_t max_instructions);
+  enum class Outcome {
+    kEnd,        // halted in `tandem_halt`: the program finished
+    kBudget,     // the instructions ran out first
+    kShutdown,   // triple fault
+    kStrayHalt,  // halted anywhere else
+  };
+  // Runs up to `max_instructions` more instructions.
+  Outcome run(uint64_t max_instructions);
+  // Puts the CPU back at `driver_entry` in its initial state; memory stays.
+  void restart();
+  std::string describe() { return cpu_.describe(); }
   // Retires one instruction (one iteration of a REP string instruction).
   RunResult step() { return cpu_.run(1); }
 
@@ -51,6 +59,10 @@ class TandemMachine {
   uint64_t icount() const { return cpu_.icount().value(); }
   [[nodiscard]] bool read(uint32_t addr, void* out, size_t len) const {
     return mem_.read(GuestPhys(addr), out, len);
+  }
+  [[nodiscard]] bool write(uint32_t addr, const void* in, size_t len) {
+    cpu_.invalidateCode(GuestPhys(addr), len);
+    return mem_.write(GuestPhys(addr), in, len);
   }
 
  private:
@@ -62,6 +74,7 @@ class TandemMachine {
   EmptyBus bus_;
   Cpu cpu_;
   uint32_t halt_addr_ = 0;
+  CpuState start_{};
 };
 
 }  // namespace tandem::diff

@@ -74,4 +74,30 @@ TestCase makeCase(TestClass cls, uint64_t seed) {
   return c;
 }
 
+TestCase snippetCase(const std::string& lines) {
+  TestCase c{};
+  c.cls = TestClass::kMisc;
+  c.init.gpr[ESP] = kScratchAddr + kScratchSize - 64;
+  c.init.eflags = fl::kFixed1 | fl::IF;
+  c.init.fpu.cw = 0x037F;
+  c.init.fpu.tw = 0xFFFF;
+  size_t pos = 0;
+  while (pos <= lines.size()) {
+    size_t end = lines.find(';', pos);
+    if (end == std::string::npos) end = lines.size();
+    std::string line = lines.substr(pos, end - pos);
+    line.erase(0, line.find_first_not_of(" \t"));
+    if (!line.empty()) {
+      const bool label = line.back() == ':';
+      c.code.push_back({line, {}, 0, 0, false, label});
+      c.instructions += label ? 0 : 1;
+      // x87 mnemonics all begin with F; only then does the driver touch the x87.
+      if (line[0] == 'f') c.init.has_fpu = 1;
+    }
+    pos = end + 1;
+  }
+  c.subjects = c.instructions;
+  return c;
+}
+
 }  // namespace tandem::diff

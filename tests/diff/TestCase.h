@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "tests/diff/CaseLayout.h"
@@ -26,5 +27,11 @@ struct TestCase {
 // Builds the case of class `cls` named by `seed`: random registers, flags,
 // scratch contents and (for x87 cases) x87 state, then the class's sequence.
 TestCase makeCase(TestClass cls, uint64_t seed);
+
+// A hand-written case for minimal reproducers: `lines` separated by ';' run
+// from zeroed registers and scratch area, ESP at the top of the stack
+// region, EFLAGS 0x202 and (when a line is an x87 instruction) an
+// initialised x87. Nothing is masked.
+TestCase snippetCase(const std::string& lines);
 
 }  // namespace tandem::diff

@@ -27,6 +27,7 @@ const std::vector<cli::OptionSpec> kOptions = {
     {"class", true, "only this class", "NAME"},
     {"cases", true, "cases per class (instead of --instructions)", "N"},
     {"case", true, "step case K of (--class, --seed) on both sides and report its first difference", "K"},
+    {"asm", true, "step these instructions (separated by ';') from a zeroed state on both sides", "TEXT"},
     {"trace-host", false, "with --case: show the host's step-by-step execution only"},
     {"soak", false, "random seeds until SOAK_SECONDS (default 600) have passed"},
     {"workdir", true, "directory for the generated programs (default: a fresh one in /tmp)", "DIR"},
@@ -64,9 +65,7 @@ void report(const BatchResult& b, Totals& t) {
   t.mismatches += b.mismatches.size();
 }
 
-int diagnoseOne(TestClass cls, uint64_t seed, unsigned index, bool host_only, const std::string& dir) {
-  const TestCase c = makeCase(cls, DiffRunner::caseSeed(cls, seed, index));
-  std::printf("case %u of class %s, seed %llu:\n", index, classInfo(cls).name, static_cast<unsigned long long>(seed));
+int diagnose(const TestCase& c, bool host_only, const std::string& dir) {
   for (const EmittedInsn& e : c.code)
     std::printf("%s%s%s%s\n", e.label ? "" : "  ", e.text.c_str(), e.setup ? "    ; setup" : "",
                 e.note.empty() ? "" : ("    ; " + e.note).c_str());
@@ -115,8 +114,12 @@ int main(int argc, char** argv) {
     auto index = cli::parseUint("--case", *k);
     if (!index) return usage(index.error().message);
     if (classes.size() != 1) return usage("--case needs --class");
-    return diagnoseOne(classes[0], *seed, static_cast<unsigned>(*index), args->has("trace-host"), dir);
+    const TestCase c = makeCase(classes[0], DiffRunner::caseSeed(classes[0], *seed, static_cast<unsigned>(*index)));
+    std::printf("case %llu of class %s, seed %llu:\n", static_cast<unsigned long long>(*index),
+                classInfo(classes[0]).name, static_cast<unsigned long long>(*seed));
+    return diagnose(c, args->has("trace-host"), dir);
   }
+  if (auto text = args->get("asm")) return diagnose(snippetCase(*text), args->has("trace-host"), dir);
 
   DiffRunner runner(dir, kDiagnoseLimit);
   Totals totals;
