@@ -35,8 +35,9 @@ void emitBinary(SeqBuilder& b) {
       return;
     }
     case 1: {
-      const MemRef m = b.mem(w / 8, {.keyword = false});
-      b.insn(strf("%s%s %s %s, %s", lockPrefix(b, writes).c_str(), op.name, SeqBuilder::sizeKeyword(w / 8),
+      const std::string lock = lockPrefix(b, writes);
+      const MemRef m = b.mem(w / 8, {.keyword = false, .aligned = !lock.empty()});
+      b.insn(strf("%s%s %s %s, %s", lock.c_str(), op.name, SeqBuilder::sizeKeyword(w / 8),
                   m.text.c_str(), SeqBuilder::regName(w, r.below(8)).c_str()), op.fx);
       return;
     }
@@ -53,8 +54,9 @@ void emitBinary(SeqBuilder& b) {
       return;
     }
     case 4: {
-      const MemRef m = b.mem(w / 8);
-      b.insn(strf("%s%s %s, %s", lockPrefix(b, writes).c_str(), op.name, m.text.c_str(),
+      const std::string lock = lockPrefix(b, writes);
+      const MemRef m = b.mem(w / 8, {.aligned = !lock.empty()});
+      b.insn(strf("%s%s %s, %s", lock.c_str(), op.name, m.text.c_str(),
                   immText(r.interesting(w), w).c_str()), op.fx);
       return;
     }
@@ -66,8 +68,8 @@ void emitBinary(SeqBuilder& b) {
       if (r.chance(50)) {
         dst = SeqBuilder::regName(w2, b.pickReg(w2));
       } else {
-        dst = b.mem(w2 / 8).text;
         lock = lockPrefix(b, writes);
+        dst = b.mem(w2 / 8, {.aligned = !lock.empty()}).text;
       }
       b.insn(strf("%s%s %s, byte %d", lock.c_str(), op.name, dst.c_str(), imm), op.fx);
       return;
@@ -129,8 +131,9 @@ void emitUnary(SeqBuilder& b) {
     }
     b.insn(strf("%s %s", kOps[k], SeqBuilder::regName(w, d).c_str()), e);
   } else {
-    const MemRef m = b.mem(w / 8);
-    b.insn(strf("%s%s %s", lockPrefix(b, true).c_str(), kOps[k], m.text.c_str()), e);
+    const std::string lock = lockPrefix(b, true);
+    const MemRef m = b.mem(w / 8, {.aligned = !lock.empty()});
+    b.insn(strf("%s%s %s", lock.c_str(), kOps[k], m.text.c_str()), e);
   }
 }
 

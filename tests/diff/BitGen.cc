@@ -32,12 +32,13 @@ void emitBitTest(SeqBuilder& b) {
       return;
     }
     case 2: {  // memory, imm8: offset modulo the width, no displacement
-      const MemRef m = b.mem(bytes);
+      const MemRef m = b.mem(bytes, {.aligned = !lock.empty()});
       b.insn(strf("%s%s %s, %u", lock.c_str(), kBitOps[op], m.text.c_str(), r.below(256)), kBitTest);
       return;
     }
     default: {  // memory, register: the offset selects any unit of the scratch area
-      const uint32_t ea = b.pickOffset(bytes, 0, kScratchSize);
+      uint32_t ea = b.pickOffset(bytes, 0, kScratchSize);
+      if (!lock.empty()) ea &= ~(bytes - 1);
       const int32_t lo = -static_cast<int32_t>(ea / bytes);
       const int32_t hi = static_cast<int32_t>((kScratchSize - bytes - ea) / bytes);
       const int32_t unit = r.chance(30) ? r.range(-1, 1) : r.range(lo, hi);

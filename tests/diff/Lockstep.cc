@@ -192,8 +192,9 @@ Result<std::string> Lockstep::run(const TestCase& c, const std::string& dir) {
     if (h->eip != teip)
       return strf("control flow diverged after %s: host at 0x%x, tandem at 0x%x\n",
                   describeInsn(c, last, last_eip).c_str(), h->eip, teip);
-    if (h->eip == p->done) return std::string("the sequence agreed step by step; the difference arises in the driver's "
-                                              "store path (PUSHFD, FNSAVE or the result copy)\n");
+    if (h->eip == p->done)
+      return std::string("the sequence agreed step by step (an end-state difference then arises in the driver's "
+                         "store path: PUSHFD, FNSAVE or the result copy)\n");
     const int index = insnAt(*p, h->eip);
     const std::string what = describeInsn(c, index, h->eip);
     auto sig = (*host)->step();

@@ -19,15 +19,17 @@ void emitExchange(SeqBuilder& b) {
   switch (r.below(4)) {
     case 0: {  // XCHG
       const unsigned s = b.pickReg(w);
-      const std::string dst = mem ? b.mem(w / 8, {.avoid = 1u << (w == 8 ? s & 3 : s)}).text
+      // XCHG with memory is locked even without the prefix.
+      const std::string dst = mem ? b.mem(w / 8, {.avoid = 1u << (w == 8 ? s & 3 : s), .aligned = true}).text
                                   : SeqBuilder::regName(w, b.pickReg(w));
       b.insn(strf("%sxchg %s, %s", lockIf(b, mem).c_str(), dst.c_str(), SeqBuilder::regName(w, s).c_str()));
       return;
     }
     case 1: {  // XADD
       const unsigned s = b.pickReg(w);
-      const std::string dst = mem ? b.mem(w / 8).text : SeqBuilder::regName(w, b.pickReg(w));
-      b.insn(strf("%sxadd %s, %s", lockIf(b, mem).c_str(), dst.c_str(), SeqBuilder::regName(w, s).c_str()),
+      const std::string lock = lockIf(b, mem);
+      const std::string dst = mem ? b.mem(w / 8, {.aligned = !lock.empty()}).text : SeqBuilder::regName(w, b.pickReg(w));
+      b.insn(strf("%sxadd %s, %s", lock.c_str(), dst.c_str(), SeqBuilder::regName(w, s).c_str()),
              fx::kArith);
       return;
     }
@@ -35,8 +37,9 @@ void emitExchange(SeqBuilder& b) {
       const bool equal = r.chance(50);
       const uint32_t value = r.interesting(w);
       std::string dst;
+      const std::string lock = lockIf(b, mem);
       if (mem) {
-        const MemRef m = b.mem(w / 8, {.avoid = 1u << EAX});
+        const MemRef m = b.mem(w / 8, {.avoid = 1u << EAX, .aligned = !lock.empty()});
         if (equal) b.storeBytes(m.offset, &value, w / 8);
         dst = m.text;
       } else {
@@ -45,19 +48,20 @@ void emitExchange(SeqBuilder& b) {
         dst = SeqBuilder::regName(w, d);
       }
       if (equal) b.setReg(w, EAX, value);
-      b.insn(strf("%scmpxchg %s, %s", lockIf(b, mem).c_str(), dst.c_str(),
+      b.insn(strf("%scmpxchg %s, %s", lock.c_str(), dst.c_str(),
                   SeqBuilder::regName(w, r.below(8)).c_str()), fx::kArith);
       return;
     }
     default: {  // CMPXCHG8B
-      const MemRef m = b.mem(8, {.keyword = false, .avoid = (1u << EAX) | (1u << EDX)});
+      const std::string lock = lockIf(b, true);
+      const MemRef m = b.mem(8, {.keyword = false, .avoid = (1u << EAX) | (1u << EDX), .aligned = !lock.empty()});
       if (r.chance(50)) {
         const uint64_t v = r.next();
         b.storeBytes(m.offset, &v, 8);
         b.setReg(32, EAX, static_cast<uint32_t>(v));
         b.setReg(32, EDX, static_cast<uint32_t>(v >> 32));
       }
-      b.insn(strf("%scmpxchg8b qword %s", lockIf(b, true).c_str(), m.text.c_str()), {0, fl::ZF, 0});
+      b.insn(strf("%scmpxchg8b qword %s", lock.c_str(), m.text.c_str()), {0, fl::ZF, 0});
       return;
     }
   }

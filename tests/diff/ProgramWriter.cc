@@ -36,9 +36,13 @@ std::string driver(size_t ncases, bool fpu) {
   s += "  jmp driver_entry\n";
   // A native fault: record vector and EIP, resume at fault_resume with every
   // register as it was at the fault (sigreturn restores them).
-  s += strf("linux_fault:\n  mov eax, [esp+12]\n  mov ecx, [eax+%d]\n  mov [STAGE+36], ecx\n"
-            "  mov ecx, [eax+%d]\n  mov [STAGE+40], ecx\n  mov dword [eax+%d], fault_resume\n  ret\n",
-            kUcTrapno, kUcEip, kUcEip);
+  // A second fault in the same case (in the driver's store path) abandons
+  // the case without a result instead of looping.
+  s += strf("linux_fault:\n  mov eax, [esp+12]\n  cmp dword [STAGE+36], -1\n  jne .again\n"
+            "  mov ecx, [eax+%d]\n  mov [STAGE+36], ecx\n"
+            "  mov ecx, [eax+%d]\n  mov [STAGE+40], ecx\n  mov dword [eax+%d], fault_resume\n  ret\n"
+            ".again:\n  mov dword [eax+%d], case_skip\n  ret\n",
+            kUcTrapno, kUcEip, kUcEip, kUcEip);
   s += strf("linux_restorer:\n  mov eax, %d\n  int 0x80\n", kSysRtSigreturn);
   // The same on tandem, from ring 0: the IRET frame is rewritten instead.
   for (int v = 0; v < 32; ++v) {
@@ -47,8 +51,10 @@ std::string driver(size_t ncases, bool fpu) {
     // that a guest DS broken by an emulation bug does not cascade into a
     // double fault.
     if (hasErrorCode(v)) s += "  add esp, 4\n";
-    s += strf("  mov dword [ss:STAGE+36], %d\n  push eax\n  mov eax, [esp+4]\n  mov [ss:STAGE+40], eax\n"
-              "  pop eax\n  mov dword [esp], fault_resume\n  iretd\n", v);
+    s += strf("  cmp dword [ss:STAGE+36], -1\n  jne .again\n"
+              "  mov dword [ss:STAGE+36], %d\n  push eax\n  mov eax, [esp+4]\n  mov [ss:STAGE+40], eax\n"
+              "  pop eax\n  mov dword [esp], fault_resume\n  iretd\n"
+              ".again:\n  mov dword [esp], case_skip\n  iretd\n", v);
   }
   s += "tandem_halt:\n  hlt\n  jmp tandem_halt\n";
   // The driver loop.
@@ -103,6 +109,10 @@ FPU_SAVE
   mov esi, STAGE
   mov ecx, RECORD/4
   rep movsd
+  inc dword [cur_case]
+  jmp case_loop
+case_skip:
+  mov esp, [driver_esp]
   inc dword [cur_case]
   jmp case_loop
 all_done:

@@ -118,7 +118,8 @@ uint32_t SeqBuilder::pickOffset(unsigned bytes, uint32_t lo, uint32_t hi) {
 }
 
 MemRef SeqBuilder::mem(unsigned bytes, const MemOptions& o) {
-  return memAt(bytes, pickOffset(bytes), o);
+  const uint32_t offset = pickOffset(bytes);
+  return memAt(bytes, o.aligned ? offset & ~(bytes - 1) : offset, o);
 }
 
 unsigned SeqBuilder::pickAddrReg(uint32_t avoid) {

@@ -67,6 +67,9 @@ struct MemOptions {
   bool override = true;  // segment override prefixes
   bool keyword = true;   // prefix the size keyword
   uint32_t avoid = 0;    // GPRs the address must not use (they hold operands)
+  // Naturally aligned: LOCKed accesses must not split a cache line (the
+  // host kernel throttles a process that does).
+  bool aligned = false;
 };
 
 class SeqBuilder {

@@ -34,7 +34,7 @@ const std::vector<cli::OptionSpec> kOptions = {
     {"keep", false, "keep the generated programs"},
 };
 
-constexpr unsigned kMaxBatch = 4000;
+constexpr unsigned kMaxBatch = 10000;
 constexpr unsigned kDiagnoseLimit = 3;
 
 int usage(const std::string& message) {
