@@ -42,10 +42,18 @@ std::vector<std::string> Comparator::compareGprs(const uint32_t* host, const uin
 
 void Comparator::compareMemory(const uint8_t* host, const uint8_t* tandem, uint32_t len, uint32_t base,
                                std::vector<std::string>& out) {
+  constexpr unsigned kMaxLines = 6;
+  unsigned lines = 0;
   for (uint32_t i = 0; i < len;) {
     if (host[i] == tandem[i]) {
       ++i;
       continue;
+    }
+    if (lines++ == kMaxLines) {
+      unsigned more = 0;
+      for (uint32_t k = i; k < len; ++k) more += host[k] != tandem[k];
+      out.push_back(strf("memory: %u more differing bytes from 0x%x on", more, base + i));
+      return;
     }
     uint32_t end = i;
     while (end < len && end - i < 16 && host[end] != tandem[end]) ++end;

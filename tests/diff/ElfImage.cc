@@ -2,6 +2,7 @@
 
 #include <elf.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -61,11 +62,12 @@ Result<uint32_t> ElfImage::symbol(const std::string& name) const {
   return it->second;
 }
 
-std::string ElfImage::nameAt(uint32_t addr) const {
+std::vector<std::string> ElfImage::namesAt(uint32_t addr) const {
+  std::vector<std::string> names;
   auto range = by_addr_.equal_range(addr);
-  std::string best;
-  for (auto it = range.first; it != range.second; ++it) best = std::max(best, it->second);
-  return best;
+  for (auto it = range.first; it != range.second; ++it) names.push_back(it->second);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 }  // namespace tandem::diff
@@ -75,7 +77,7 @@ namespace tandem::diff {
 std::string ElfImage::nameContaining(uint32_t addr) const {
   auto it = by_addr_.upper_bound(addr);
   if (it == by_addr_.begin()) return {};
-  return nameAt(std::prev(it)->first);
+  return namesAt(std::prev(it)->first).back();
 }
 
 }  // namespace tandem::diff

@@ -28,9 +28,8 @@ class ElfImage {
   // The address of `name`; fails (with the name) when it is missing.
   Result<uint32_t> symbol(const std::string& name) const;
   bool has(const std::string& name) const { return symbols_.count(name) != 0; }
-  // The symbol at exactly `addr`, or "" (the last one in name order when
-  // several share it).
-  std::string nameAt(uint32_t addr) const;
+  // Every symbol at exactly `addr`, in name order.
+  std::vector<std::string> namesAt(uint32_t addr) const;
   // The symbol with the highest address at or below `addr` (the function or
   // label that contains it), or "".
   std::string nameContaining(uint32_t addr) const;

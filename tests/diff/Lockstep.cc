@@ -13,6 +13,9 @@
 #include "vmm/Assert.h"
 
 namespace tandem::diff {
+
+const char* const Lockstep::kAgreed = "the sequence agreed step by step\n";
+
 namespace {
 
 constexpr unsigned kMaxSteps = 400000;
@@ -47,10 +50,9 @@ Result<Program> buildProgram(const TestCase& c, const std::string& dir) {
 
 // The index in c.code of the instruction at `eip`, or -1.
 int insnAt(const Program& p, uint32_t eip) {
-  const std::string name = p.elf.nameAt(eip);
-  const size_t dot = name.rfind(".i");
-  if (name.rfind("case_0.", 0) != 0 || dot == std::string::npos) return -1;
-  return std::atoi(name.c_str() + dot + 2);
+  for (const std::string& name : p.elf.namesAt(eip))
+    if (name.rfind("case_0.i", 0) == 0) return std::atoi(name.c_str() + 8);
+  return -1;
 }
 
 std::string describeInsn(const TestCase& c, int index, uint32_t eip) {
@@ -193,8 +195,7 @@ Result<std::string> Lockstep::run(const TestCase& c, const std::string& dir) {
       return strf("control flow diverged after %s: host at 0x%x, tandem at 0x%x\n",
                   describeInsn(c, last, last_eip).c_str(), h->eip, teip);
     if (h->eip == p->done)
-      return std::string("the sequence agreed step by step (an end-state difference then arises in the driver's "
-                         "store path: PUSHFD, FNSAVE or the result copy)\n");
+      return std::string(kAgreed);
     const int index = insnAt(*p, h->eip);
     const std::string what = describeInsn(c, index, h->eip);
     auto sig = (*host)->step();

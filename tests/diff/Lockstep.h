@@ -15,6 +15,9 @@ namespace tandem::diff {
 
 class Lockstep {
  public:
+  // What run() says when no step differs.
+  static const char* const kAgreed;
+
   // A report naming the first differing instruction (its address, the
   // generator's text for it and the differences), or saying that the
   // sequence agreed step by step.

@@ -57,7 +57,7 @@ Status TandemRun::childRun(const ElfImage& elf, unsigned begin, unsigned end, in
     const TandemMachine::Outcome o = m.run(kChunk);
     if (o == TandemMachine::Outcome::kEnd) break;
     uint32_t now = 0;
-    if (!m.read(*cur_case, &now, 4) || now < begin || now >= end) {
+    if (!m.read(*cur_case, &now, 4) || now < begin || now > end) {
       // A wild write hit the driver's data: this machine's memory can no
       // longer be trusted, so the parent splits the range around `cur`.
       _exit(kLostDriver);

@@ -30,12 +30,12 @@ const std::vector<cli::OptionSpec> kOptions = {
     {"asm", true, "step these instructions (separated by ';') from a zeroed state on both sides", "TEXT"},
     {"trace-host", false, "with --case: show the host's step-by-step execution only"},
     {"soak", false, "random seeds until SOAK_SECONDS (default 600) have passed"},
+    {"diagnose", true, "step at most N mismatching cases per class to name their first difference (default 3)", "N"},
     {"workdir", true, "directory for the generated programs (default: a fresh one in /tmp)", "DIR"},
     {"keep", false, "keep the generated programs"},
 };
 
 constexpr unsigned kMaxBatch = 10000;
-constexpr unsigned kDiagnoseLimit = 3;
 
 int usage(const std::string& message) {
   std::fprintf(stderr, "difftest: %s\n%s", message.c_str(), cli::usageText("difftest [options]", kOptions).c_str());
@@ -49,8 +49,11 @@ struct Totals {
   uint64_t mismatches = 0;
 };
 
-void report(const BatchResult& b, Totals& t) {
+void report(const BatchResult& b, Totals& t, bool quiet) {
   const char* name = classInfo(b.cls).name;
+  t.instructions += b.instructions;
+  t.mismatches += b.mismatches.size();
+  if (quiet && b.mismatches.empty()) return;
   std::printf("  %-8s %5u cases, %8llu instructions (%llu %s), %zu mismatches\n", name, b.cases,
               static_cast<unsigned long long>(b.instructions), static_cast<unsigned long long>(b.subjects), name,
               b.mismatches.size());
@@ -61,8 +64,6 @@ void report(const BatchResult& b, Totals& t) {
     for (const std::string& d : m.differences) std::printf("    %s\n", d.c_str());
     if (!m.diagnosis.empty()) std::printf("  stepping: %s", m.diagnosis.c_str());
   }
-  t.instructions += b.instructions;
-  t.mismatches += b.mismatches.size();
 }
 
 int diagnose(const TestCase& c, bool host_only, const std::string& dir) {
@@ -90,6 +91,8 @@ int main(int argc, char** argv) {
   auto seed = number("seed", 1);
   auto instructions = number("instructions", 1000000);
   auto cases = number("cases", 0);
+  auto diagnose_limit = number("diagnose", 3);
+  if (!diagnose_limit) return usage(diagnose_limit.error().message);
   if (!seed) return usage(seed.error().message);
   if (!instructions) return usage(instructions.error().message);
   if (!cases) return usage(cases.error().message);
@@ -121,7 +124,8 @@ int main(int argc, char** argv) {
   }
   if (auto text = args->get("asm")) return diagnose(snippetCase(*text), args->has("trace-host"), dir);
 
-  DiffRunner runner(dir, kDiagnoseLimit);
+  DiffRunner runner(dir, static_cast<unsigned>(*diagnose_limit));
+  const bool soak = args->has("soak");
   Totals totals;
   bool failed = false;
   auto runRound = [&](uint64_t round_seed, unsigned max_cases, uint64_t per_class) {
@@ -133,19 +137,21 @@ int main(int argc, char** argv) {
         failed = true;
         continue;
       }
-      report(*b, totals);
+      report(*b, totals, soak);
     }
   };
 
-  if (args->has("soak")) {
+  if (soak) {
     const char* env = std::getenv("SOAK_SECONDS");
     const double seconds = env ? std::atof(env) : 600;
     const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
     std::random_device rd;
     while (std::chrono::steady_clock::now() < end) {
       const uint64_t s = (uint64_t{rd()} << 32) | rd();
-      std::printf("soak round, seed %llu\n", static_cast<unsigned long long>(s));
-      runRound(s, cases && *cases ? static_cast<unsigned>(*cases) : 400, 0);
+      const uint64_t before = totals.mismatches;
+      runRound(s, *cases ? static_cast<unsigned>(*cases) : 400, 0);
+      std::printf("soak round, seed %llu: %llu mismatches\n", static_cast<unsigned long long>(s),
+                  static_cast<unsigned long long>(totals.mismatches - before));
       std::fflush(stdout);
     }
   } else if (*cases) {
