@@ -18,6 +18,10 @@ constexpr uint32_t kScratchSize = 1024;
 // compared like any other memory write.
 constexpr uint32_t kStackLow = 0x240;
 constexpr uint32_t kStackHigh = kScratchSize;
+// Just below the stack, the sequence records EFLAGS as they are produced,
+// so that flags later overwritten are compared too. Generated
+// memory operands stay below this region.
+constexpr uint32_t kCaptureLow = kStackLow - 32;
 
 // The driver assembles each case's result at kStageAddr; the scratch area
 // follows it directly, so stage + scratch form one ResultRecord.

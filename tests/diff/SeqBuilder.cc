@@ -22,6 +22,22 @@ void SeqBuilder::insn(const std::string& text, const Effect& e, const std::strin
   apply(e);
   code_.push_back({text, note, undef_, fpu_undef_, false, false});
   ++subjects_;
+  if (e.defines && rng_.chance(12)) captureFlags();
+}
+
+void SeqBuilder::captureFlags() {
+  // PUSHFD twice, mask the undefined flags out of the top copy and store it,
+  // restore the flags with POPFD and scrub the copies below ESP: the flags
+  // reach memory, and the sequence continues exactly as without the capture.
+  if (esp_ < kStackLow + 8) return;
+  const uint32_t slot = kScratchAddr + kCaptureLow + 4 * rng_.below((kStackLow - kCaptureLow) / 4);
+  setup("pushfd");
+  setup("pushfd");
+  setup(strf("and dword [esp], 0x%x", ~undef_));
+  setup(strf("pop dword [0x%x]", slot));
+  setup("popfd");
+  setup("mov dword [esp-4], 0");
+  setup("mov dword [esp-8], 0");
 }
 
 void SeqBuilder::faultingInsn(const std::string& text, const std::string& note) {

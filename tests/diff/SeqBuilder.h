@@ -110,7 +110,7 @@ class SeqBuilder {
 
   // ---- memory ----
   static const char* sizeKeyword(unsigned bytes);
-  uint32_t pickOffset(unsigned bytes, uint32_t lo = 0, uint32_t hi = kStackLow);
+  uint32_t pickOffset(unsigned bytes, uint32_t lo = 0, uint32_t hi = kCaptureLow);
   MemRef mem(unsigned bytes, const MemOptions& o = {});
   MemRef memAt(unsigned bytes, uint32_t offset, const MemOptions& o = {});
   // Stores `bytes` bytes of `value` at a scratch offset with setup MOVs.
@@ -134,6 +134,8 @@ class SeqBuilder {
 
  private:
   void apply(const Effect& e);
+  // Stores EFLAGS, undefined bits cleared, into the capture region.
+  void captureFlags();
   MemRef mem32(unsigned bytes, uint32_t target, const MemOptions& o, std::string seg);
   MemRef mem16(unsigned bytes, uint32_t target, const MemOptions& o, std::string seg);
   unsigned pickAddrReg(uint32_t avoid);
