@@ -16,6 +16,8 @@ struct Command {
   int (*run)(const Args& args);
 };
 
+int cmdRun(const Args& args);
+
 // Every subcommand, in the order `tandem help` lists them.
 const std::vector<Command>& commands();
 

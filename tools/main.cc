@@ -10,6 +10,7 @@ namespace tandem::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
+      {"run", "boot a guest with its console on this terminal (no recording)", cmdRun},
   };
   return list;
 }

@@ -51,8 +51,7 @@ void Cpu::reset() { loadState(resetCpuState()); }
 void Cpu::loadState(const CpuState& s) {
   st = s;
   st.gpr[8] = 0;
-  lf = LazyFlags{};
-  lf.op = FlagOp::kNone;
+  setArithFlags(st.eflags);
   for (unsigned i = 0; i < kSegCount; ++i) recomputeSegLimits(i);
   updateModeCaches();
   flushCaches();
@@ -62,7 +61,7 @@ void Cpu::loadState(const CpuState& s) {
 }
 
 CpuState Cpu::saveState() {
-  materializeFlags();
+  st.eflags = eflags();
   return st;
 }
 
@@ -84,34 +83,33 @@ void Cpu::updateModeCaches() {
   if (!protectedMode()) cpl_ = 0;
   else if (v86()) cpl_ = 3;
   else cpl_ = st.seg[CS].selector & 3;
+  tlb_cur_ = tlb_[cpl_ == 3];
 }
 
 // ---- flags ----
 
-void Cpu::materializeFlags() {
-  if (lf.op == FlagOp::kNone) return;
-  uint32_t f = st.eflags & ~fl::kArith;
-  f |= getCF() ? fl::CF : 0;
-  f |= getPF() ? fl::PF : 0;
-  f |= getAF() ? fl::AF : 0;
-  f |= getZF() ? fl::ZF : 0;
-  f |= getSF() ? fl::SF : 0;
-  f |= getOF() ? fl::OF : 0;
-  st.eflags = f;
-  lf.op = FlagOp::kNone;
+uint32_t Cpu::arithFlags() const {
+  return getCF() * fl::CF | getPF() * fl::PF | getAF() * fl::AF | getZF() * fl::ZF |
+         getSF() * fl::SF | getOF() * fl::OF;
 }
 
-uint32_t Cpu::eflags() {
-  materializeFlags();
-  return st.eflags;
+void Cpu::setArithFlags(uint32_t bits) {
+  // A zero result gives ZF; SF and PF are then adjusted through the flip
+  // bits (the raw SF of 0 and 0x100 is 0, their raw PF is 1).
+  uint32_t cf = (bits & fl::CF) ? 1 : 0, of = (bits & fl::OF) ? 1 : 0;
+  lf.res = ((bits & fl::ZF) ? 0 : 0x100) | (uint64_t{(bits & fl::SF) ? 1u : 0u} << 32) |
+           (uint64_t{(bits & fl::PF) ? 0u : 1u} << 33);
+  lf.aux = (cf << 31) | ((cf ^ of) << 30) | ((bits & fl::AF) ? 8 : 0);
 }
 
 void Cpu::setEflags(uint32_t value, uint32_t writable_mask) {
-  materializeFlags();
   constexpr uint32_t kReserved = (1u << 3) | (1u << 5) | (1u << 15) | 0xFFC00000u;
   writable_mask &= ~kReserved;
-  st.eflags = (st.eflags & ~writable_mask) | (value & writable_mask) | fl::kFixed1;
-  st.eflags &= ~kReserved;
+  uint32_t f = eflags();
+  f = (f & ~writable_mask) | (value & writable_mask) | fl::kFixed1;
+  f &= ~kReserved;
+  st.eflags = f;
+  setArithFlags(f);
   updateModeCaches();
 }
 
@@ -133,7 +131,9 @@ const Block* Cpu::findBlock() {
   uint32_t lin = cs.base + st.eip;
   bool user = cpl_ == 3;
   if (st.eip > cs.limit) raise(kGP, 0);
-  uint32_t phys = translate(lin, Access::kExec, user);
+  const TlbEntry& te = tlb_[user][tlbIndex(lin)];
+  uint32_t phys = te.read_tag == (lin & ~(kPageSize - 1)) ? te.phys_page | (lin & (kPageSize - 1))
+                                                          : translate(lin, Access::kExec, user);
   uint64_t key = BlockCache::makeKey(phys, code32_);
   if (const Block* b = blocks_.find(key)) {
     if (st.eip + (b->bytes - 1) <= cs.limit && st.eip + (b->bytes - 1) >= st.eip) return b;
@@ -178,6 +178,7 @@ const Block* Cpu::findBlock() {
       if (count > 0) break;
       raise(kGP, 0);
     }
+    in.offset = static_cast<uint16_t>(bytes);
     insns[count++] = in;
     bytes += in.len;
     if (!cacheable || (in.flags & insn_flags::kEndsBlock) || count == BlockCache::kMaxInsns ||
@@ -196,21 +197,121 @@ const Block* Cpu::findBlock() {
   return blocks_.insert(key, phys, bytes, insns, count);
 }
 
-void Cpu::executeBlock(const Block* b) {
+// Runs the instructions of `b` (as many as the budget allows). To keep the
+// dispatch loop short, only the last instruction to run sees st.eip and
+// st.icount up to date (branches, I/O, RDTSC and repeated string
+// instructions always end their block, so they are last); the others are
+// accounted for when the block ends or faults. Returns true when the next
+// block may be entered directly (a near branch ended the block normally).
+bool Cpu::executeBlock(const Block* b) {
   uint64_t left = run_target_ - st.icount;
   uint32_t n = left < b->count ? static_cast<uint32_t>(left) : b->count;
-  const Insn* i = b->insns;
-  const Insn* end = i + n;
+  const Insn* first = b->insns;
+  const Insn* last = first + n - 1;
+  block_eip_ = st.eip;
+  block_icount_ = st.icount;
+  block_insns_ = first;
   stop_ = false;
+  const Insn* i = first;
   try {
-    do {
-      st.eip += i->len;
+    for (; i != last; ++i) {
+      cur_ = i;
       i->fn(*this, *i);
-      ++st.icount;
-    } while (++i != end && !stop_);
+      if (__builtin_expect(stop_, 0)) {
+        // Ended early (self-modifying code, a device access): resume after it.
+        ++i;
+        st.eip = block_eip_ + i->offset;
+        st.icount = block_icount_ + static_cast<uint64_t>(i - first);
+        cur_ = nullptr;
+        return false;
+      }
+    }
+    cur_ = last;
+    st.eip = block_eip_ + last->offset + last->len;
+    st.icount = block_icount_ + (n - 1);
+    last->fn(*this, *last);
+    ++st.icount;
+    cur_ = nullptr;
+    return !stop_ && (last->flags & insn_flags::kChainable) && n == b->count;
   } catch (const GuestException& e) {
-    st.eip -= i->len;
+    st.eip = block_eip_ + cur_->offset;
+    // The last instruction saw an exact icount (and a repeated string
+    // instruction has added the iterations it completed).
+    if (cur_ != last) st.icount = block_icount_ + static_cast<uint64_t>(cur_ - first);
+    cur_ = nullptr;
     handleFault(e);
+    return false;
+  }
+}
+
+// Runs `b` and the blocks that follow it through near branches within the
+// same linear page (whose physical page is then known without translation):
+// nothing that could raise an interrupt or change the mode happens between
+// them, so they run back to back.
+void Cpu::runChain(const Block* b) {
+  for (;;) {
+    uint64_t left = run_target_ - st.icount;
+    if (left < b->count) {
+      if (left) executeBlock(b);  // the budget ends inside this block
+      return;
+    }
+    const Insn* first = b->insns;
+    const Insn* last = first + b->count - 1;
+    uint32_t eip0 = st.eip;
+    uint64_t icount0 = st.icount;
+    block_eip_ = eip0;
+    block_icount_ = icount0;
+    block_insns_ = first;
+    stop_ = false;
+    const Insn* i = first;
+    try {
+      for (; i != last; ++i) {
+        cur_ = i;
+        i->fn(*this, *i);
+        if (__builtin_expect(stop_, 0)) {
+          ++i;
+          st.eip = eip0 + i->offset;
+          st.icount = icount0 + static_cast<uint64_t>(i - first);
+          cur_ = nullptr;
+          return;
+        }
+      }
+      cur_ = last;
+      st.eip = eip0 + b->bytes;
+      st.icount = icount0 + (b->count - 1);
+      last->fn(*this, *last);
+      ++st.icount;  // (a repeated string instruction has added its extra iterations)
+      cur_ = nullptr;
+    } catch (const GuestException& e) {
+      st.eip = eip0 + cur_->offset;
+      if (cur_ != last) st.icount = icount0 + static_cast<uint64_t>(cur_ - first);
+      cur_ = nullptr;
+      handleFault(e);
+      return;
+    }
+    if (stop_ || !(last->flags & insn_flags::kChainable)) return;
+
+    uint32_t delta = st.eip - eip0;
+    uint64_t gen = blocks_.generation();
+    Block* mb = const_cast<Block*>(b);
+    const Block* nb;
+    if (mb->succ_delta[0] == delta && mb->succ_gen[0] == gen) {
+      nb = mb->succ[0];
+    } else if (mb->succ_delta[1] == delta && mb->succ_gen[1] == gen) {
+      nb = mb->succ[1];
+    } else {
+      // Within the same page as the block's first byte?
+      uint32_t in_page = (b->phys & (kPageSize - 1)) + delta;
+      if (in_page >= kPageSize) return;
+      nb = blocks_.find(BlockCache::makeKey((b->phys & ~(kPageSize - 1)) + in_page, code32_));
+      if (!nb) return;
+      unsigned slot = mb->succ_gen[0] == gen ? 1 : 0;
+      mb->succ[slot] = nb;
+      mb->succ_gen[slot] = gen;
+      mb->succ_delta[slot] = delta;
+    }
+    if (st.eip > st.seg[CS].limit || st.eip + (nb->bytes - 1) > st.seg[CS].limit) return;
+    b = nb;
   }
 }
 
@@ -252,7 +353,7 @@ RunResult Cpu::run(uint64_t max_instructions) {
       continue;
     }
     try {
-      executeBlock(findBlock());
+      runChain(findBlock());
     } catch (const GuestException& e) {
       handleFault(e);
     }
@@ -281,13 +382,12 @@ void Cpu::singleStepTrap() {
 }
 
 std::string Cpu::describe() {
-  materializeFlags();
   char buf[512];
   std::snprintf(buf, sizeof buf,
                 "icount=%" PRIu64 " cs:eip=%04x:%08x eflags=%08x cpl=%u\n"
                 "eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x ebp=%08x esp=%08x\n"
                 "cr0=%08x cr2=%08x cr3=%08x cr4=%08x ss=%04x ds=%04x es=%04x fs=%04x gs=%04x",
-                st.icount, st.seg[CS].selector, st.eip, st.eflags, cpl_, st.gpr[EAX],
+                st.icount, st.seg[CS].selector, st.eip, eflags(), cpl_, st.gpr[EAX],
                 st.gpr[EBX], st.gpr[ECX], st.gpr[EDX], st.gpr[ESI], st.gpr[EDI], st.gpr[EBP],
                 st.gpr[ESP], st.cr0, st.cr2, st.cr3, st.cr4, st.seg[SS].selector,
                 st.seg[DS].selector, st.seg[ES].selector, st.seg[FS].selector,

@@ -37,15 +37,19 @@ struct RunResult {
   uint64_t executed;  // instructions retired during this call
 };
 
-// Lazily evaluated arithmetic flags: the last flag-setting operation's
-// operands and result; EFLAGS' arithmetic bits are computed on demand.
-enum class FlagOp : uint8_t { kNone, kAdd, kSub, kLogic, kInc, kDec };
+// The six arithmetic flags, kept as the last result plus its carry vector,
+// so that an instruction sets them with a few ALU operations and any flag is
+// read without a branch:
+//   res bits 0-31: the result sign-extended to 32 bits (ZF, SF, PF come
+//   from it), bit 32 flips SF and bit 33 flips PF (to represent flag
+//   combinations no result produces, e.g. after POPF);
+//   aux bit 31: CF; bit 30: CF ^ OF (the carry into the sign bit); bit 3: AF
+//   (the carry out of bit 3). Other aux bits are meaningless.
+// Outside LazyFlags, the arithmetic bits of CpuState::eflags are stale until
+// saveState().
 struct LazyFlags {
-  uint32_t res;
-  uint32_t a;
-  uint32_t b;
-  uint8_t msb;  // 7, 15 or 31
-  FlagOp op;
+  uint64_t res;
+  uint32_t aux;
 };
 
 // One direct-mapped TLB entry. A tag is the linear page address when the
@@ -58,8 +62,11 @@ struct TlbEntry {
   uint32_t global;
 };
 constexpr uint32_t kTlbInvalidTag = 1;
-constexpr unsigned kTlbBits = 10;
+constexpr unsigned kTlbBits = 12;
 constexpr unsigned kTlbSize = 1u << kTlbBits;
+// The TLB slot of a linear address; higher bits are folded in so that
+// regions a power of two apart do not evict each other.
+inline unsigned tlbIndex(uint32_t lin) { return ((lin >> 12) ^ (lin >> 24)) & (kTlbSize - 1); }
 
 enum class Access : uint8_t { kRead, kWrite, kExec };
 
@@ -94,7 +101,7 @@ class Cpu {
   void flushCaches();
 
   Icount icount() const { return Icount(st.icount); }
-  uint32_t eflags();  // materialised
+  uint32_t eflags() const { return (st.eflags & ~fl::kArith) | arithFlags(); }
   unsigned cpl() const { return cpl_; }
   // Registers, EIP and icount, for diagnostics and assertion messages.
   std::string describe();
@@ -127,10 +134,25 @@ class Cpu {
   SegLimits seg_limits_[kSegCount]{};
 
   TlbEntry tlb_[2][kTlbSize];  // [0] supervisor accesses, [1] user (CPL 3)
+  TlbEntry* tlb_cur_ = tlb_[0];  // the set for the current privilege level
   BlockCache blocks_;
 
-  // Flags.
-  // (defined in CpuInline.h)
+  // Position inside the executing block. Instructions that are not last in
+  // their block do not update st.eip and st.icount as they go; these give
+  // the exact values (see executeBlock).
+  uint32_t block_eip_ = 0;
+  uint64_t block_icount_ = 0;
+  const Insn* block_insns_ = nullptr;
+  const Insn* cur_ = nullptr;
+  // The address of instruction `i` of the executing block.
+  uint32_t insnEip(const Insn& i) const { return block_eip_ + i.offset; }
+  // Brings st.icount up to date in the middle of a block (for a device
+  // access that needs the exact position).
+  void syncIcount() {
+    if (cur_) st.icount = block_icount_ + static_cast<uint64_t>(cur_ - block_insns_);
+  }
+
+  // Flags (the getters and setters are defined in CpuInline.h).
   inline uint32_t getCF() const;
   inline uint32_t getPF() const;
   inline uint32_t getAF() const;
@@ -138,20 +160,28 @@ class Cpu {
   inline uint32_t getSF() const;
   inline uint32_t getOF() const;
   inline bool cond(unsigned cc) const;
+  uint32_t arithFlags() const;  // the six arithmetic flags as EFLAGS bits
+  // Writes the EFLAGS bits in `writable_mask` from `value`.
   void setEflags(uint32_t value, uint32_t writable_mask);
-  void materializeFlags();
+  // Sets the six arithmetic flags from EFLAGS-layout bits.
+  void setArithFlags(uint32_t bits);
   template <typename T>
-  void setFlagsResult(FlagOp op, T a, T b, T res) {
-    lf.op = op;
-    lf.a = a;
-    lf.b = b;
-    lf.res = res;
-    lf.msb = sizeof(T) * 8 - 1;
+  inline void flagsAdd(T a, T b, T r);  // ADD, ADC (with carry folded into r)
+  template <typename T>
+  inline void flagsSub(T a, T b, T r);  // SUB, SBB, CMP, NEG
+  template <typename T>
+  inline void flagsLogic(T r);  // AND, OR, XOR, TEST: CF = OF = AF = 0
+  template <typename T>
+  inline void flagsIncDec(T a, T r, bool inc);  // keeps CF
+  // SF, ZF, PF from r; CF and OF given; AF cleared (shifts, multiplies).
+  template <typename T>
+  inline void flagsResult(T r, uint32_t cf, uint32_t of);
+  void setCfOf(uint32_t cf, uint32_t of) {
+    lf.aux = (lf.aux & 0x3FFFFFFFu) | (cf << 31) | ((cf ^ of) << 30);
   }
-  // Sets the six arithmetic flags from explicit values (shifts, multiplies).
-  void setArithFlags(uint32_t bits) {
-    lf.op = FlagOp::kNone;
-    st.eflags = (st.eflags & ~fl::kArith) | (bits & fl::kArith);
+  void setCF(uint32_t cf) {
+    // Flipping both top bits changes CF and keeps OF.
+    if (cf != getCF()) lf.aux ^= 0xC0000000u;
   }
 
   // Registers.
@@ -172,7 +202,7 @@ class Cpu {
   }
 
   // Address generation.
-  uint32_t ea(const Insn& i) const {
+  [[gnu::always_inline]] uint32_t ea(const Insn& i) const {
     uint32_t a = st.gpr[i.base] + (st.gpr[i.index] << i.scale) + i.disp;
     return (i.flags & insn_flags::kAddr16) ? (a & 0xFFFF) : a;
   }
@@ -303,7 +333,8 @@ class Cpu {
   void writeCr4(uint32_t v);
 
  private:
-  void executeBlock(const Block* b);
+  bool executeBlock(const Block* b);
+  void runChain(const Block* b);
   const Block* findBlock();
   void singleStepTrap();
 

@@ -59,7 +59,9 @@ constexpr std::array<uint8_t, 512> buildHasModrm() {
   std::array<uint8_t, 512> m{};
   for (size_t id = 1; id + 1 < std::size(kShapes); ++id) {
     const InsnShape& s = kShapes[id];
-    if (s.fmt & (F_M | F_MREG)) m[(s.map - 1) * 256 + s.opcode] = 1;
+    unsigned run = (s.fmt & F_CC) ? 16 : (s.fmt & (F_ROP | F_GOP)) ? 8 : 1;
+    if (s.fmt & (F_M | F_MREG))
+      for (unsigned k = 0; k < run; ++k) m[(s.map - 1) * 256 + s.opcode + k] = 1;
   }
   return m;
 }
@@ -261,6 +263,10 @@ DecodeStatus decodeInsn(const uint8_t* b, size_t avail, bool code32, Insn* out) 
   if (rep == 0xF2) flags |= insn_flags::kRepne;
   if (lock) flags |= insn_flags::kLock;
   if (fmt & F_END) flags |= insn_flags::kEndsBlock;
+  if (fmt & F_NEAR) flags |= insn_flags::kChainable;
+  // A repeated string instruction may stop between iterations and resume
+  // itself, so it reads and writes EIP: it must end its block.
+  if ((fmt & F_STR) && rep) flags |= insn_flags::kEndsBlock;
   in.flags = flags;
   in.len = static_cast<uint8_t>(p);
   in.id = id;

@@ -24,5 +24,6 @@ constexpr uint32_t F_LK = 1u << 15;     // LOCK allowed with a memory operand
 constexpr uint32_t F_MREG = 1u << 16;   // ModRM always names registers (MOV CRn/DRn)
 constexpr uint32_t F_STR = 1u << 17;    // string instruction (DS:ESI / ES:EDI)
 constexpr uint32_t F_XLAT = 1u << 18;   // XLAT's implicit [EBX+AL]
+constexpr uint32_t F_NEAR = 1u << 19;   // near branch: with F_END, the next block may be chained
 
 }  // namespace tandem

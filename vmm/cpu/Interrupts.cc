@@ -40,6 +40,17 @@ bool makesDoubleFault(uint8_t first, uint8_t second) {
 
 void Cpu::handleFault(const GuestException& first) {
   GuestException e = first;
+  if (logEnabled("cpu", LogLevel::Debug)) {
+    uint8_t bytes[8] = {};
+    uint64_t phys;
+    if (debugTranslate(st.seg[CS].base + st.eip, &phys)) (void)mem.read(GuestPhys(phys), bytes, 8);
+    TANDEM_LOG("cpu", Debug,
+               "exception %u (error %#x) at %04x:%08x icount %llu cr2=%08x bytes %02x %02x %02x "
+               "%02x %02x %02x %02x %02x",
+               e.vector, e.error, st.seg[CS].selector, st.eip,
+               static_cast<unsigned long long>(st.icount), st.cr2, bytes[0], bytes[1], bytes[2],
+               bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]);
+  }
   for (int depth = 0;; ++depth) {
     try {
       deliver(e.vector, IntKind::kException, e.has_error, e.error);

@@ -14,9 +14,18 @@ constexpr uint32_t kPteP = 1u << 0, kPteRW = 1u << 1, kPteUS = 1u << 2, kPteA = 
 
 uint32_t Cpu::physRead(uint32_t phys, unsigned size) {
   if (static_cast<uint64_t>(phys) + size <= mem.size()) {
-    uint32_t v = 0;
-    std::memcpy(&v, mem.base() + phys, size);
-    return v;
+    const uint8_t* p = mem.base() + phys;
+    if (size == 4) {
+      uint32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    if (size == 2) {
+      uint16_t v;
+      std::memcpy(&v, p, 2);
+      return v;
+    }
+    return *p;
   }
   if (phys < mem.size()) {
     // Straddles the end of RAM: byte by byte.
@@ -25,6 +34,7 @@ uint32_t Cpu::physRead(uint32_t phys, unsigned size) {
     return v;
   }
   stop_ = true;  // a device may have changed the interrupt line
+  syncIcount();
   return bus.mmioRead(GuestPhys(phys), size);
 }
 
@@ -36,7 +46,15 @@ void Cpu::physWrite(uint32_t phys, unsigned size, uint32_t v) {
     if (last_pfn != pfn && blocks_.pageHasCode(last_pfn)) noteCodeWrite(phys + size - 1);
     mem.markDirty(pfn);
     mem.markDirty(last_pfn);
-    std::memcpy(mem.base() + phys, &v, size);
+    uint8_t* p = mem.base() + phys;
+    if (size == 4) {
+      std::memcpy(p, &v, 4);
+    } else if (size == 2) {
+      uint16_t h = static_cast<uint16_t>(v);
+      std::memcpy(p, &h, 2);
+    } else {
+      *p = static_cast<uint8_t>(v);
+    }
     return;
   }
   if (phys < mem.size()) {
@@ -44,6 +62,7 @@ void Cpu::physWrite(uint32_t phys, unsigned size, uint32_t v) {
     return;
   }
   stop_ = true;
+  syncIcount();
   bus.mmioWrite(GuestPhys(phys), size, v);
 }
 
@@ -112,7 +131,7 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
   uint32_t page = phys & ~(kPageSize - 1);
   if (static_cast<uint64_t>(page) + kPageSize > mem.size()) return phys;  // not RAM: no TLB entry
   uint8_t* host = mem.base() + page;
-  TlbEntry& e = tlb_[user][(lin >> kPageShift) & (kTlbSize - 1)];
+  TlbEntry& e = tlb_[user][tlbIndex(lin)];
   uint32_t lpage = lin & ~(kPageSize - 1);
   if (e.read_tag != lpage || e.phys_page != page) e.write_tag = kTlbInvalidTag;
   e.read_tag = lpage;
@@ -221,7 +240,7 @@ void Cpu::tlbFlush(bool include_global) {
 void Cpu::tlbFlushPage(uint32_t lin) {
   uint32_t lpage = lin & ~(kPageSize - 1);
   for (auto& set : tlb_) {
-    TlbEntry& e = set[(lin >> kPageShift) & (kTlbSize - 1)];
+    TlbEntry& e = set[tlbIndex(lin)];
     if (e.read_tag == lpage || e.write_tag == lpage) {
       e.read_tag = e.write_tag = kTlbInvalidTag;
       e.global = 0;

@@ -13,21 +13,21 @@ inline T aluCompute(Cpu& c, T a, T b) {
   T r;
   if constexpr (Op == AluOp::kAdd) {
     r = static_cast<T>(a + b);
-    c.setFlagsResult<T>(FlagOp::kAdd, a, b, r);
+    c.flagsAdd<T>(a, b, r);
   } else if constexpr (Op == AluOp::kAdc) {
     r = static_cast<T>(a + b + c.getCF());
-    c.setFlagsResult<T>(FlagOp::kAdd, a, b, r);
+    c.flagsAdd<T>(a, b, r);
   } else if constexpr (Op == AluOp::kSub || Op == AluOp::kCmp) {
     r = static_cast<T>(a - b);
-    c.setFlagsResult<T>(FlagOp::kSub, a, b, r);
+    c.flagsSub<T>(a, b, r);
   } else if constexpr (Op == AluOp::kSbb) {
     r = static_cast<T>(a - b - c.getCF());
-    c.setFlagsResult<T>(FlagOp::kSub, a, b, r);
+    c.flagsSub<T>(a, b, r);
   } else {
     if constexpr (Op == AluOp::kAnd) r = a & b;
     else if constexpr (Op == AluOp::kOr) r = a | b;
     else r = a ^ b;
-    c.setFlagsResult<T>(FlagOp::kLogic, 0, 0, r);
+    c.flagsLogic<T>(r);
   }
   return r;
 }
@@ -80,13 +80,10 @@ void testEI(Cpu& c, const Insn& i) {
   aluCompute<T, AluOp::kAnd>(c, loadE<T, Mem>(c, i), static_cast<T>(i.imm));
 }
 
-// INC/DEC keep CF: it is folded into EFLAGS before the lazy state changes.
 template <typename T, bool Inc>
 inline T incDec(Cpu& c, T a) {
-  uint32_t cf = c.getCF();
-  c.st.eflags = (c.st.eflags & ~fl::CF) | cf;
   T r = Inc ? static_cast<T>(a + 1) : static_cast<T>(a - 1);
-  c.setFlagsResult<T>(Inc ? FlagOp::kInc : FlagOp::kDec, a, 1, r);
+  c.flagsIncDec<T>(a, r, Inc);
   return r;
 }
 

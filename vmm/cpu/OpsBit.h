@@ -9,9 +9,7 @@ enum class BitOp { kTest, kSet, kReset, kComplement };
 
 template <BitOp Op, typename T>
 inline T bitApply(Cpu& c, T v, unsigned bit) {
-  uint32_t f = c.eflags() & ~fl::CF;
-  if ((v >> bit) & 1) f |= fl::CF;
-  c.setArithFlags(f);
+  c.setCF((v >> bit) & 1);
   T m = static_cast<T>(T{1} << bit);
   if constexpr (Op == BitOp::kSet) return v | m;
   else if constexpr (Op == BitOp::kReset) return static_cast<T>(v & ~m);
@@ -58,14 +56,10 @@ void btEI(Cpu& c, const Insn& i) {
 template <typename T, bool Forward, bool Mem>
 void bitScan(Cpu& c, const Insn& i) {
   T v = loadE<T, Mem>(c, i);
-  uint32_t f = c.eflags() & ~fl::kArith;
-  if (v == 0) {
-    c.setArithFlags(f | fl::ZF);
-    return;
-  }
+  c.flagsLogic<T>(v);  // ZF tells whether the source was zero; the rest is undefined
+  if (v == 0) return;
   unsigned idx = Forward ? __builtin_ctz(v) : 31 - __builtin_clz(v);
   c.setReg<T>(i.reg, static_cast<T>(idx));
-  c.setArithFlags(f | parityFlag(idx));
 }
 
 template <bool Mem>

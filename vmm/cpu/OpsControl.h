@@ -6,8 +6,9 @@
 
 namespace tandem {
 
-inline void jcc(Cpu& c, const Insn& i) {
-  if (c.cond(i.cc)) jumpNear(c, branchTarget(c, i, c.st.eip + i.imm));
+template <unsigned CC>
+void jcc(Cpu& c, const Insn& i) {
+  if (condition<CC>(c)) jumpNear(c, branchTarget(c, i, c.st.eip + i.imm));
 }
 
 inline void jmpRel(Cpu& c, const Insn& i) { jumpNear(c, branchTarget(c, i, c.st.eip + i.imm)); }

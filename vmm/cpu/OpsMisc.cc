@@ -39,9 +39,9 @@ void BSWAP_ERd(Cpu& c, const Insn& i) {
   }
 }
 
-void CMC(Cpu& c, const Insn& i) { c.setArithFlags(c.eflags() ^ fl::CF); }
-void CLC(Cpu& c, const Insn& i) { c.setArithFlags(c.eflags() & ~fl::CF); }
-void STC(Cpu& c, const Insn& i) { c.setArithFlags(c.eflags() | fl::CF); }
+void CMC(Cpu& c, const Insn& i) { c.setCF(c.getCF() ^ 1); }
+void CLC(Cpu& c, const Insn& i) { c.setCF(0); }
+void STC(Cpu& c, const Insn& i) { c.setCF(1); }
 void CLD(Cpu& c, const Insn& i) { c.st.eflags &= ~fl::DF; }
 void STD(Cpu& c, const Insn& i) { c.st.eflags |= fl::DF; }
 

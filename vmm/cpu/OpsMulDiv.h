@@ -14,9 +14,7 @@ using WideOf = std::conditional_t<sizeof(T) == 4, uint64_t, uint32_t>;
 // low half of the result (the SDM leaves them undefined).
 template <typename T>
 inline void mulFlags(Cpu& c, T low, bool overflow) {
-  uint32_t f = c.eflags() & ~fl::kArith;
-  f |= szpFlags<T>(low) | (overflow ? (fl::CF | fl::OF) : 0);
-  c.setArithFlags(f);
+  c.flagsResult<T>(low, overflow, overflow);
 }
 
 // Stores a double-width result in AX, DX:AX or EDX:EAX.

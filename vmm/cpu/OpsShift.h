@@ -15,11 +15,11 @@ inline unsigned shiftCount(Cpu& c, const Insn& i) {
   else return i.imm & 0x1F;
 }
 
-// Computes `a` shifted by `n` (1..31, already masked) and updates flags.
+// Computes `a` shifted by `n` (1..31, already masked) and updates flags:
+// shifts set all six arithmetic flags (AF cleared); rotates only CF and OF.
 template <typename T, ShiftOp Op>
 inline T shiftCompute(Cpu& c, T a, unsigned n) {
   constexpr unsigned bits = kBits<T>;
-  uint32_t f = c.eflags();
   T r;
   uint32_t cf, of;
   if constexpr (Op == ShiftOp::kRol || Op == ShiftOp::kRor) {
@@ -33,10 +33,10 @@ inline T shiftCompute(Cpu& c, T a, unsigned n) {
       cf = (r >> (bits - 1)) & 1;
       of = cf ^ ((r >> (bits - 2)) & 1);
     }
-    f = (f & ~(fl::CF | fl::OF)) | (cf ? fl::CF : 0) | (of ? fl::OF : 0);
+    c.setCfOf(cf, of);
   } else if constexpr (Op == ShiftOp::kRcl || Op == ShiftOp::kRcr) {
     unsigned k = n % (bits + 1);
-    uint64_t wide = (uint64_t{(f & fl::CF) ? 1u : 0u} << bits) | a;  // CF:a, bits+1 wide
+    uint64_t wide = (uint64_t{c.getCF()} << bits) | a;  // CF:a, bits+1 wide
     uint64_t mask = (uint64_t{1} << (bits + 1)) - 1;
     if (k) {
       if constexpr (Op == ShiftOp::kRcl) wide = ((wide << k) | (wide >> (bits + 1 - k))) & mask;
@@ -46,7 +46,7 @@ inline T shiftCompute(Cpu& c, T a, unsigned n) {
     cf = (wide >> bits) & 1;
     if constexpr (Op == ShiftOp::kRcl) of = ((r >> (bits - 1)) & 1) ^ cf;
     else of = ((r >> (bits - 1)) ^ (r >> (bits - 2))) & 1;
-    f = (f & ~(fl::CF | fl::OF)) | (cf ? fl::CF : 0) | (of ? fl::OF : 0);
+    c.setCfOf(cf, of);
   } else {
     if constexpr (Op == ShiftOp::kShl) {
       r = n < bits ? static_cast<T>(a << n) : 0;
@@ -63,9 +63,8 @@ inline T shiftCompute(Cpu& c, T a, unsigned n) {
       cf = n < bits ? (a >> (n - 1)) & 1 : (a >> (bits - 1)) & 1;
       of = 0;
     }
-    f = (f & ~fl::kArith) | szpFlags<T>(r) | (cf ? fl::CF : 0) | (of ? fl::OF : 0);
+    c.flagsResult<T>(r, cf, of);
   }
-  c.setArithFlags(f);
   return r;
 }
 
@@ -87,7 +86,6 @@ void shiftE(Cpu& c, const Insn& i) {
 template <typename T, bool Left>
 inline T shiftDoubleCompute(Cpu& c, T a, T b, unsigned n) {
   constexpr unsigned bits = kBits<T>;
-  uint32_t f = c.eflags();
   T r;
   uint32_t cf;
   if constexpr (bits == 32) {
@@ -111,8 +109,7 @@ inline T shiftDoubleCompute(Cpu& c, T a, T b, unsigned n) {
     }
   }
   uint32_t of = ((r ^ a) >> (bits - 1)) & 1;
-  f = (f & ~fl::kArith) | szpFlags<T>(r) | (cf ? fl::CF : 0) | (of ? fl::OF : 0);
-  c.setArithFlags(f);
+  c.flagsResult<T>(r, cf, of);
   return r;
 }
 

@@ -113,7 +113,7 @@ void cmps(Cpu& c, const Insn& i) {
   auto step = [&] {
     T a = c.read<T>(i.seg, r.get(ESI));
     T b = c.read<T>(ES, r.get(EDI));
-    c.setFlagsResult<T>(FlagOp::kSub, a, b, static_cast<T>(a - b));
+    c.flagsSub<T>(a, b, static_cast<T>(a - b));
     r.advance(ESI, d);
     r.advance(EDI, d);
   };
@@ -128,7 +128,7 @@ void scas(Cpu& c, const Insn& i) {
   T a = c.reg<T>(EAX);
   auto step = [&] {
     T b = c.read<T>(ES, r.get(EDI));
-    c.setFlagsResult<T>(FlagOp::kSub, a, b, static_cast<T>(a - b));
+    c.flagsSub<T>(a, b, static_cast<T>(a - b));
     r.advance(EDI, d);
   };
   if (i.repne()) stringLoop<RepCond::kWhileNotEqual>(c, i, ~uint64_t{0}, step);

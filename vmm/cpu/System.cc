@@ -210,7 +210,6 @@ static SegmentCache flatSegment(uint16_t sel, unsigned dpl, bool code) {
 
 void SYSENTER(Cpu& c, const Insn& i) {
   if (!c.protectedMode() || (c.st.sysenter_cs & 0xFFFC) == 0) c.raise(kGP, 0);
-  c.materializeFlags();
   c.st.eflags &= ~(fl::VM | fl::IF | fl::RF);
   uint16_t cs = static_cast<uint16_t>(c.st.sysenter_cs & 0xFFFC);
   c.st.seg[CS] = flatSegment(cs, 0, true);

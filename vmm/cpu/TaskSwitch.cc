@@ -97,9 +97,9 @@ void Cpu::taskSwitch(uint16_t sel, uint64_t raw, TaskSwitchSource src, bool has_
   } else if (new32) {
     st.cr3 = n_cr3;
   }
-  lf.op = FlagOp::kNone;
   st.eflags = (n_eflags & ~((1u << 3) | (1u << 5) | (1u << 15))) | fl::kFixed1;
   if (!new32) st.eflags = (st.eflags & 0xFFFF) | fl::kFixed1;
+  setArithFlags(st.eflags);
   for (unsigned r = 0; r < 8; ++r) {
     if (new32) st.gpr[r] = n_gpr[r];
     else r16(r) = static_cast<uint16_t>(n_gpr[r]);
