@@ -116,6 +116,20 @@ std::vector<std::string> differences(const Snapshot& h, const Snapshot& t, uint3
   return out;
 }
 
+// The host's state before the differing instruction, for a reproducer.
+std::string describeBefore(const Snapshot& s, bool fpu) {
+  std::string out = strf("    before it (host): eax=%08x ecx=%08x edx=%08x ebx=%08x esp=%08x ebp=%08x esi=%08x "
+                         "edi=%08x eflags=%08x\n",
+                         s.gpr[0], s.gpr[1], s.gpr[2], s.gpr[3], s.gpr[4], s.gpr[5], s.gpr[6], s.gpr[7], s.eflags);
+  if (!fpu) return out;
+  out += strf("    x87 before it: cw=%04x sw=%04x tw=%04x", s.fpu.cw & 0xFFFF, s.fpu.sw & 0xFFFF, s.fpu.tw & 0xFFFF);
+  for (int i = 0; i < 8; ++i) {
+    out += strf(" st%d=", i);
+    for (int k = 9; k >= 0; --k) out += strf("%02x", s.fpu.st[i][k]);
+  }
+  return out + "\n";
+}
+
 std::string joinLines(const std::vector<std::string>& lines) {
   std::string s;
   for (const std::string& l : lines) s += "    " + l + "\n";
@@ -187,6 +201,7 @@ Result<std::string> Lockstep::run(const TestCase& c, const std::string& dir) {
 
   int last = -1;
   uint32_t last_eip = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> masks;  // model-specific scratch bytes stored so far
   for (unsigned i = 0; i < kMaxSteps; ++i) {
     auto h = hostSnapshot(**host);
     if (!h) return h.error();
@@ -210,9 +225,11 @@ Result<std::string> Lockstep::run(const TestCase& c, const std::string& dir) {
     auto after = hostSnapshot(**host);
     if (!after) return after.error();
     const EmittedInsn* e = index >= 0 ? &c.code[index] : nullptr;
-    const auto d = differences(*after, tandemSnapshot(m), e ? e->undef_after : fl::kArith,
-                               e ? e->fpu_undef_after : 0);
-    if (!d.empty()) return "first difference after " + what + "\n" + joinLines(d);
+    if (e && e->mask_len) masks.emplace_back(e->mask_offset, e->mask_len);
+    Snapshot t = tandemSnapshot(m);
+    for (const auto& [offset, len] : masks) std::memcpy(t.scratch + offset, after->scratch + offset, len);
+    const auto d = differences(*after, t, e ? e->undef_after : fl::kArith, e ? e->fpu_undef_after : 0);
+    if (!d.empty()) return "first difference after " + what + "\n" + joinLines(d) + describeBefore(*h, c.init.has_fpu);
     last = index;
     last_eip = h->eip;
   }

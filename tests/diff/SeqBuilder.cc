@@ -50,6 +50,15 @@ void SeqBuilder::setup(const std::string& text) {
   code_.push_back({text, {}, undef_, fpu_undef_, true, false});
 }
 
+void SeqBuilder::maskLast(uint32_t offset, uint32_t len) {
+  for (auto it = code_.rbegin(); it != code_.rend(); ++it) {
+    if (it->setup || it->label) continue;
+    it->mask_offset = offset;
+    it->mask_len = len;
+    return;
+  }
+}
+
 void SeqBuilder::needFlags(uint32_t flags) {
   if ((flags & undef_) == 0) return;
   const unsigned r = rng_.below(8);

@@ -54,6 +54,10 @@ struct EmittedInsn {
   uint16_t fpu_undef_after = 0;
   bool setup = false;  // puts operands in place; not what the class tests
   bool label = false;  // a label, not an instruction
+  // Scratch bytes this instruction stores that may differ between models
+  // (x87 pointer fields) until the sequence overwrites them.
+  uint32_t mask_offset = 0;
+  uint32_t mask_len = 0;
 };
 
 struct MemRef {
@@ -84,6 +88,8 @@ class SeqBuilder {
   // the one before it.
   void faultingInsn(const std::string& text, const std::string& note = {});
   void setup(const std::string& text);
+  // Marks scratch bytes written by the last instruction as model-specific.
+  void maskLast(uint32_t offset, uint32_t len);
   // Emits a flag-defining CMP if any of `flags` is undefined now.
   void needFlags(uint32_t flags);
   // Emits FXAM if any of the x87 condition codes `bits` is undefined now.

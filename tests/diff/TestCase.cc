@@ -1,5 +1,6 @@
 #include "tests/diff/TestCase.h"
 
+#include <cstdio>
 #include <cstring>
 #include <optional>
 
@@ -90,6 +91,15 @@ TestCase snippetCase(const std::string& lines) {
     if (!line.empty()) {
       const bool label = line.back() == ':';
       c.code.push_back({line, {}, 0, 0, false, label});
+      // FNSTENV/FNSAVE to an absolute address: their pointer fields are
+      // model-specific, as in generated cases.
+      unsigned addr = 0;
+      if ((std::sscanf(line.c_str(), "fnstenv [0x%x]", &addr) == 1 ||
+           std::sscanf(line.c_str(), "fnsave [0x%x]", &addr) == 1) &&
+          addr >= kScratchAddr && addr + 28 <= kScratchAddr + kScratchSize) {
+        c.code.back().mask_offset = addr - kScratchAddr + 16;
+        c.code.back().mask_len = 12;
+      }
       c.instructions += label ? 0 : 1;
       // x87 mnemonics all begin with F; only then does the driver touch the x87.
       if (line[0] == 'f') c.init.has_fpu = 1;

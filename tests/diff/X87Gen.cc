@@ -171,9 +171,11 @@ void emitControl(SeqBuilder& b) {
       const MemRef m = b.mem(size, {.keyword = false});
       if (save) {
         b.insn("fnsave " + m.text, {0, 0, 0, fcc::kAll, fcc::kAll, 0});
+        b.maskLast(m.offset + kEnvPointerOffset, kEnvPointerBytes);
         b.insn("fld1", kRound);
       } else {
         b.insn("fnstenv " + m.text, kReadsCc);
+        b.maskLast(m.offset + kEnvPointerOffset, kEnvPointerBytes);
       }
       static const char* const kOps[] = {"fadd", "fsub", "fmul", "fdiv"};
       b.insn(strf("%s st0, %s", r.pick(kOps), st(r.below(8)).c_str()), kRound);
