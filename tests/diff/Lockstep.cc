@@ -137,6 +137,23 @@ std::string joinLines(const std::vector<std::string>& lines) {
 }
 
 // Steps the host until EIP reaches `target`.
+Status hostRunTo(NativeTracee& t, uint32_t target);
+
+// The case's own program, started natively and stepped to its sequence.
+struct HostAtStart {
+  Program program;
+  std::unique_ptr<NativeTracee> tracee;
+};
+
+Result<HostAtStart> startHost(const TestCase& c, const std::string& dir) {
+  auto p = buildProgram(c, dir);
+  if (!p) return p.error();
+  auto t = NativeTracee::start(p->path);
+  if (!t) return t.error();
+  if (Status s = hostRunTo(**t, p->start); !s) return s.error();
+  return HostAtStart{std::move(*p), std::move(*t)};
+}
+
 Status hostRunTo(NativeTracee& t, uint32_t target) {
   for (unsigned i = 0; i < kMaxSteps; ++i) {
     auto r = t.regs();
@@ -158,21 +175,20 @@ int tandemVector(const ElfImage& elf, uint32_t eip) {
 }  // namespace
 
 Result<std::string> Lockstep::traceHost(const TestCase& c, const std::string& dir) {
-  auto p = buildProgram(c, dir);
-  if (!p) return p.error();
-  auto t = NativeTracee::start(p->path);
-  if (!t) return t.error();
-  if (Status s = hostRunTo(**t, p->start); !s) return s.error();
+  auto h = startHost(c, dir);
+  if (!h) return h.error();
+  const Program* p = &h->program;
+  NativeTracee* t = h->tracee.get();
   std::string out;
   for (unsigned i = 0; i < kMaxSteps; ++i) {
-    auto r = (*t)->regs();
+    auto r = t->regs();
     if (!r) return r.error();
     if (r->eip == p->done) return out + "end of sequence\n";
     out += describeInsn(c, insnAt(*p, r->eip), r->eip) + "\n";
-    auto s = (*t)->step();
+    auto s = t->step();
     if (!s) return s.error();
     if (*s) return out + strf("  signal %d (%s)\n", *s, strsignal(*s));
-    auto after = (*t)->regs();
+    auto after = t->regs();
     if (!after) return after.error();
     out += strf("  eax=%08x ecx=%08x edx=%08x ebx=%08x esp=%08x ebp=%08x esi=%08x edi=%08x efl=%08x\n",
                 after->eax, after->ecx, after->edx, after->ebx, after->esp, after->ebp, after->esi, after->edi,
@@ -182,11 +198,10 @@ Result<std::string> Lockstep::traceHost(const TestCase& c, const std::string& di
 }
 
 Result<std::string> Lockstep::run(const TestCase& c, const std::string& dir) {
-  auto p = buildProgram(c, dir);
-  if (!p) return p.error();
-  auto host = NativeTracee::start(p->path);
-  if (!host) return host.error();
-  if (Status s = hostRunTo(**host, p->start); !s) return s.error();
+  auto started = startHost(c, dir);
+  if (!started) return started.error();
+  const Program* p = &started->program;
+  std::unique_ptr<NativeTracee>* host = &started->tracee;
   auto machine = TandemMachine::create(p->elf);
   if (!machine) return machine.error();
   TandemMachine& m = **machine;

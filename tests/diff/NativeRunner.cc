@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "tests/diff/FdIo.h"
 #include "tests/diff/Strf.h"
 
 namespace tandem::diff {
@@ -26,20 +27,18 @@ Result<std::vector<uint8_t>> NativeRunner::run(const std::string& path, size_t e
   close(fds[1]);
   std::vector<uint8_t> out;
   out.reserve(expected_bytes);
-  uint8_t buf[65536];
-  for (;;) {
-    const ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.insert(out.end(), buf, buf + n);
-  }
+  readAll(fds[0], out);
   close(fds[0]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (WIFSIGNALED(status))
-    return makeError(strf("%s was killed by signal %d (%s)", path.c_str(), WTERMSIG(status),
-                          strsignal(WTERMSIG(status))));
+  if (WIFSIGNALED(status)) {
+    // The program maps its data at 0x7000 so that 16-bit addressing reaches
+    // it; a kernel with a higher vm.mmap_min_addr refuses to load it.
+    const char* hint = out.empty() ? " (it maps memory at 0x7000: is /proc/sys/vm/mmap_min_addr above that?)" : "";
+    return makeError(strf("%s was killed by signal %d (%s)%s", path.c_str(), WTERMSIG(status),
+                          strsignal(WTERMSIG(status)), hint));
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     return makeError(strf("%s exited with status %d", path.c_str(), WEXITSTATUS(status)));
   if (out.size() != expected_bytes)

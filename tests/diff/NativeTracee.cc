@@ -57,23 +57,20 @@ Result<int> NativeTracee::step() {
   return sig == SIGTRAP ? 0 : sig;
 }
 
-Result<NativeRegs> NativeTracee::regs() {
-  NativeRegs r{};
-  iovec iov{&r, sizeof r};
-  if (ptrace(PTRACE_GETREGSET, pid_, reinterpret_cast<void*>(NT_PRSTATUS), &iov) != 0)
-    return sysError("PTRACE_GETREGSET NT_PRSTATUS");
-  if (iov.iov_len != sizeof r) return makeError(strf("NT_PRSTATUS returned %zu bytes, not the i386 layout", iov.iov_len));
-  return r;
+// One i386 register set through PTRACE_GETREGSET, checked for its size.
+template <typename T>
+Result<T> getRegset(pid_t pid, unsigned type, const char* name) {
+  T v{};
+  iovec iov{&v, sizeof v};
+  if (ptrace(PTRACE_GETREGSET, pid, reinterpret_cast<void*>(uintptr_t{type}), &iov) != 0)
+    return sysError(name);
+  if (iov.iov_len != sizeof v) return makeError(strf("%s returned %zu bytes, not the i386 layout", name, iov.iov_len));
+  return v;
 }
 
-Result<FsaveImage> NativeTracee::fpu() {
-  FsaveImage f{};
-  iovec iov{&f, sizeof f};
-  if (ptrace(PTRACE_GETREGSET, pid_, reinterpret_cast<void*>(NT_PRFPREG), &iov) != 0)
-    return sysError("PTRACE_GETREGSET NT_PRFPREG");
-  if (iov.iov_len != sizeof f) return makeError(strf("NT_PRFPREG returned %zu bytes, not the i386 layout", iov.iov_len));
-  return f;
-}
+Result<NativeRegs> NativeTracee::regs() { return getRegset<NativeRegs>(pid_, NT_PRSTATUS, "NT_PRSTATUS"); }
+
+Result<FsaveImage> NativeTracee::fpu() { return getRegset<FsaveImage>(pid_, NT_PRFPREG, "NT_PRFPREG"); }
 
 bool NativeTracee::read(uint32_t addr, void* out, size_t len) {
   return pread(mem_fd_, out, len, addr) == static_cast<ssize_t>(len);

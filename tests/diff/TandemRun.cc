@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "tests/diff/CaseLayout.h"
+#include "tests/diff/FdIo.h"
 #include "tests/diff/Strf.h"
 #include "tests/diff/TandemMachine.h"
 
@@ -22,18 +23,6 @@ constexpr uint64_t kChunk = 256;
 constexpr uint64_t kBudgetPerCase = 20000;
 // Exit status of a child whose guest overwrote the driver's case counter.
 constexpr int kLostDriver = 4;
-
-bool writeAll(int fd, const void* p, size_t n) {
-  const char* c = static_cast<const char*>(p);
-  while (n) {
-    const ssize_t w = write(fd, c, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    c += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -104,13 +93,7 @@ Status TandemRun::runRange(const ElfImage& elf, unsigned begin, unsigned end, Ta
   }
   close(fds[1]);
   std::vector<uint8_t> data;
-  uint8_t buf[65536];
-  for (;;) {
-    const ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    data.insert(data.end(), buf, buf + n);
-  }
+  readAll(fds[0], data);
   close(fds[0]);
   int status = 0;
   if (pid < 0 || waitpid(pid, &status, 0) != pid) {

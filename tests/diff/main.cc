@@ -32,7 +32,7 @@ const std::vector<cli::OptionSpec> kOptions = {
     {"soak", false, "random seeds until SOAK_SECONDS (default 600) have passed"},
     {"diagnose", true, "step at most N mismatching cases per class to name their first difference (default 3)", "N"},
     {"workdir", true, "directory for the generated programs (default: a fresh one in /tmp)", "DIR"},
-    {"keep", false, "keep the generated programs"},
+    {"keep", false, "keep the generated programs (in the fresh directory)"},
 };
 
 constexpr unsigned kMaxBatch = 10000;
@@ -43,6 +43,17 @@ int usage(const std::string& message) {
 }
 
 int removeEntry(const char* path, const struct stat*, int, struct FTW*) { return std::remove(path); }
+
+// Removes a fresh work directory on every way out of main(), unless kept.
+// Failures are reproduced from (class, seed, case), not from these files.
+struct WorkDir {
+  std::string path;
+  bool remove = false;
+  ~WorkDir() {
+    if (remove) nftw(path.c_str(), removeEntry, 16, FTW_DEPTH | FTW_PHYS);
+    else if (!path.empty()) std::printf("generated programs kept in %s\n", path.c_str());
+  }
+};
 
 struct Totals {
   uint64_t instructions = 0;
@@ -105,13 +116,15 @@ int main(int argc, char** argv) {
     for (unsigned i = 0; i < kClassCount; ++i) classes.push_back(static_cast<TestClass>(i));
   }
 
-  std::string dir = args->get("workdir").value_or("");
-  const bool fresh_dir = dir.empty();
-  if (fresh_dir) {
+  WorkDir work;
+  work.path = args->get("workdir").value_or("");
+  if (work.path.empty()) {
     char tmpl[] = "/tmp/tandem-diff-XXXXXX";
     if (!mkdtemp(tmpl)) return usage("cannot create a directory in /tmp");
-    dir = tmpl;
+    work.path = tmpl;
+    work.remove = !args->has("keep");
   }
+  const std::string& dir = work.path;
 
   if (auto k = args->get("case")) {
     auto index = cli::parseUint("--case", *k);
@@ -162,7 +175,5 @@ int main(int argc, char** argv) {
   std::printf("differential: %llu instructions compared, %llu mismatches\n",
               static_cast<unsigned long long>(totals.instructions), static_cast<unsigned long long>(totals.mismatches));
   const bool ok = !failed && totals.mismatches == 0;
-  if (fresh_dir && ok && !args->has("keep")) nftw(dir.c_str(), removeEntry, 16, FTW_DEPTH | FTW_PHYS);
-  else std::printf("generated programs kept in %s\n", dir.c_str());
   return ok ? 0 : 1;
 }
