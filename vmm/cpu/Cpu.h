@@ -256,8 +256,8 @@ class Cpu {
   void tlbFlushPage(uint32_t lin);
   void tlbFlushWrites();
   void tlbFlushWritesToPage(uint32_t phys_page);
-  uint32_t readLinearSlow(uint32_t lin, unsigned size, bool user);
-  void writeLinearSlow(uint32_t lin, unsigned size, uint32_t v, bool user);
+  uint64_t readLinearSlow(uint32_t lin, unsigned size, bool user);
+  void writeLinearSlow(uint32_t lin, unsigned size, uint64_t v, bool user);
   uint32_t physRead(uint32_t phys, unsigned size);
   void physWrite(uint32_t phys, unsigned size, uint32_t v);
   void noteCodeWrite(uint32_t phys);  // called by slow-path writes to pages holding code

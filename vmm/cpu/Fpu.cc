@@ -25,21 +25,41 @@ class CpuEnv {
   void loadBytes(void* out, unsigned n) {
     const uint32_t off = cpu_.ea(insn_);
     switch (n) {
-      case 2: store(out, cpu_.read<uint16_t>(insn_.seg, off)); break;
-      case 4: store(out, cpu_.read<uint32_t>(insn_.seg, off)); break;
-      case 8: loadWide<8>(off, out); break;
-      case 10: loadWide<10>(off, out); break;
-      default: cpu_.readBytes(insn_.seg, off, out, n); break;
+      case 2:
+        store(out, cpu_.read<uint16_t>(insn_.seg, off));
+        break;
+      case 4:
+        store(out, cpu_.read<uint32_t>(insn_.seg, off));
+        break;
+      case 8:
+        loadWide<8>(off, out);
+        break;
+      case 10:
+        loadWide<10>(off, out);
+        break;
+      default:
+        cpu_.readBytes(insn_.seg, off, out, n);
+        break;
     }
   }
   void storeBytes(const void* in, unsigned n) {
     const uint32_t off = cpu_.ea(insn_);
     switch (n) {
-      case 2: cpu_.write<uint16_t>(insn_.seg, off, load<uint16_t>(in)); break;
-      case 4: cpu_.write<uint32_t>(insn_.seg, off, load<uint32_t>(in)); break;
-      case 8: storeWide<8>(off, in); break;
-      case 10: storeWide<10>(off, in); break;
-      default: cpu_.writeBytes(insn_.seg, off, in, n); break;
+      case 2:
+        cpu_.write<uint16_t>(insn_.seg, off, load<uint16_t>(in));
+        break;
+      case 4:
+        cpu_.write<uint32_t>(insn_.seg, off, load<uint32_t>(in));
+        break;
+      case 8:
+        storeWide<8>(off, in);
+        break;
+      case 10:
+        storeWide<10>(off, in);
+        break;
+      default:
+        cpu_.writeBytes(insn_.seg, off, in, n);
+        break;
     }
   }
 
@@ -116,7 +136,9 @@ struct CpuBind {
 
 }  // namespace
 
-Handler fpuHandler(uint8_t opcode, uint8_t modrm) { return x87Decode<CpuBind>(opcode, modrm); }
+Handler fpuHandler(uint8_t opcode, uint8_t modrm) {
+  return x87Decode<CpuBind>(opcode, modrm);
+}
 
 const char* fpuMnemonic(uint8_t opcode, uint8_t modrm) {
   return x87Decode<X87NameBind>(opcode, modrm);
@@ -128,8 +150,12 @@ void FWAIT(Cpu& cpu, const Insn&) {
   if ((cpu.st.fpu.sw & fsw::ES) && (cr0v & cr0::NE)) cpu.raise(kMF);
 }
 
-void fpuInit(FpuState& f) { x87Init(f); }
+void fpuInit(FpuState& f) {
+  x87Init(f);
+}
 
-bool fpuFerrAsserted(const CpuState& s) { return (s.fpu.sw & fsw::ES) && !(s.cr0 & cr0::NE); }
+bool fpuFerrAsserted(const CpuState& s) {
+  return (s.fpu.sw & fsw::ES) && !(s.cr0 & cr0::NE);
+}
 
 }  // namespace tandem

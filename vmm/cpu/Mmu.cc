@@ -145,27 +145,28 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
   return phys;
 }
 
-uint32_t Cpu::readLinearSlow(uint32_t lin, unsigned size, bool user) {
+uint64_t Cpu::readLinearSlow(uint32_t lin, unsigned size, bool user) {
   uint32_t in_page = kPageSize - (lin & (kPageSize - 1));
-  if (size <= in_page) return physRead(translate(lin, Access::kRead, user), size);
+  if (size <= in_page && size <= 4) return physRead(translate(lin, Access::kRead, user), size);
+  // Crossing a page, or 8 bytes: translate every page first, then by bytes.
   uint32_t p0 = translate(lin, Access::kRead, user);
-  uint32_t p1 = translate(lin + in_page, Access::kRead, user);
-  uint32_t v = 0;
+  uint32_t p1 = size > in_page ? translate(lin + in_page, Access::kRead, user) : 0;
+  uint64_t v = 0;
   for (unsigned i = 0; i < size; ++i) {
     uint32_t p = i < in_page ? p0 + i : p1 + (i - in_page);
-    v |= physRead(p, 1) << (8 * i);
+    v |= uint64_t{physRead(p, 1)} << (8 * i);
   }
   return v;
 }
 
-void Cpu::writeLinearSlow(uint32_t lin, unsigned size, uint32_t v, bool user) {
+void Cpu::writeLinearSlow(uint32_t lin, unsigned size, uint64_t v, bool user) {
   uint32_t in_page = kPageSize - (lin & (kPageSize - 1));
-  if (size <= in_page) {
-    physWrite(translate(lin, Access::kWrite, user), size, v);
+  if (size <= in_page && size <= 4) {
+    physWrite(translate(lin, Access::kWrite, user), size, static_cast<uint32_t>(v));
     return;
   }
   uint32_t p0 = translate(lin, Access::kWrite, user);
-  uint32_t p1 = translate(lin + in_page, Access::kWrite, user);
+  uint32_t p1 = size > in_page ? translate(lin + in_page, Access::kWrite, user) : 0;
   for (unsigned i = 0; i < size; ++i) {
     uint32_t p = i < in_page ? p0 + i : p1 + (i - in_page);
     physWrite(p, 1, (v >> (8 * i)) & 0xFF);

@@ -94,8 +94,10 @@ struct StoreImage {
     FpuState& f = env.fpu();
     const X87Layout layout = x87LayoutFor(env);
     uint8_t image[kMaxSaveSize];
-    if (Whole) x87StoreState(f, layout, image);
-    else x87StoreEnv(f, layout, image);
+    if (Whole)
+      x87StoreState(f, layout, image);
+    else
+      x87StoreEnv(f, layout, image);
     env.storeBytes(image, Whole ? layout.saveSize() : layout.envSize());
     if (Whole) {
       x87Init(f);
@@ -115,8 +117,10 @@ struct LoadImage {
     const X87Layout layout = x87LayoutFor(env);
     uint8_t image[kMaxSaveSize];
     env.loadBytes(image, Whole ? layout.saveSize() : layout.envSize());
-    if (Whole) x87LoadState(env.fpu(), layout, image);
-    else x87LoadEnv(env.fpu(), layout, image);
+    if (Whole)
+      x87LoadState(env.fpu(), layout, image);
+    else
+      x87LoadEnv(env.fpu(), layout, image);
   }
 };
 

@@ -12,9 +12,15 @@ namespace tandem {
 
 namespace x87key {
 // Keys of the three kinds of table entry, kept apart by their high bits.
-constexpr unsigned mem(unsigned esc, unsigned reg) { return 0x10000 | esc << 3 | reg; }
-constexpr unsigned row(unsigned esc, unsigned reg) { return 0x20000 | esc << 3 | reg; }
-constexpr unsigned one(unsigned esc, unsigned modrm) { return 0x30000 | esc << 8 | modrm; }
+constexpr unsigned mem(unsigned esc, unsigned reg) {
+  return 0x10000 | esc << 3 | reg;
+}
+constexpr unsigned row(unsigned esc, unsigned reg) {
+  return 0x20000 | esc << 3 | reg;
+}
+constexpr unsigned one(unsigned esc, unsigned modrm) {
+  return 0x30000 | esc << 8 | modrm;
+}
 }  // namespace x87key
 
 // The entry of X87Ops.def with `key`, or a null Result.
@@ -42,8 +48,8 @@ typename Bind::Result x87Find(unsigned key) {
 template <class Bind>
 typename Bind::Result x87Decode(uint8_t esc, uint8_t modrm) {
   const unsigned reg = (modrm >> 3) & 7;
-  typename Bind::Result r = modrm < 0xC0 ? x87Find<Bind>(x87key::mem(esc, reg))
-                                         : x87Find<Bind>(x87key::one(esc, modrm));
+  typename Bind::Result r =
+      modrm < 0xC0 ? x87Find<Bind>(x87key::mem(esc, reg)) : x87Find<Bind>(x87key::one(esc, modrm));
   if (!r && modrm >= 0xC0) r = x87Find<Bind>(x87key::row(esc, reg));
   return r ? r : Bind::template of<X87Invalid>("(bad)");
 }

@@ -100,7 +100,8 @@ void x87ExactStI(Env& env, unsigned i) {
   using Fn = void (*)(Env&, void*, unsigned);
   static constexpr auto table = []<size_t... I>(std::index_sequence<I...>) {
     return std::array<Fn, 8>{&x87Exact<Esc, uint8_t(Base + I), SetsEflags, Env>...};
-  }(std::make_index_sequence<8>{});
+  }
+  (std::make_index_sequence<8>{});
   table[i & 7](env, nullptr, 0);
 }
 
@@ -129,8 +130,10 @@ bool x87Fast(Env& env, int r, const void* mem, unsigned store_size) {
   constexpr int delta = S.out - S.in;
   for (int k = 0; k < S.out; ++k) {
     const int s = k - delta;
-    if (s < 0) stSet(f, s, io.out[k]);
-    else if (!(io.out[k] == io.in[s])) stSet(f, slot[s], io.out[k]);
+    if (s < 0)
+      stSet(f, s, io.out[k]);
+    else if (!(io.out[k] == io.in[s]))
+      stSet(f, slot[s], io.out[k]);
   }
   for (int s = 0; s < -delta; ++s) stFree(f, slot[s]);
   setTop(f, f.top - delta);

@@ -24,11 +24,11 @@ namespace tandem {
 constexpr unsigned kHostImageSize = 108;
 
 struct X87HostIo {
-  F80 in[2];       // host ST(0), ST(1) before the instruction
-  F80 out[2];      // host ST(0), ST(1) after it
-  uint16_t cw;     // control word to run under
-  uint16_t sw;     // host status word after the instruction
-  uint8_t ah;      // SF:ZF:0:AF:0:PF:1:CF after the instruction (LAHF)
+  F80 in[2];          // host ST(0), ST(1) before the instruction
+  F80 out[2];         // host ST(0), ST(1) after it
+  uint16_t cw;        // control word to run under
+  uint16_t sw;        // host status word after the instruction
+  uint8_t ah;         // SF:ZF:0:AF:0:PF:1:CF after the instruction (LAHF)
   uint8_t irregular;  // 1: a status bit of `Irregular` was set; `out` not valid
   alignas(16) uint8_t scratch[kHostImageSize];
 };
@@ -87,8 +87,7 @@ inline void x87HostRun(X87HostIo& io, const void* mem) {
         [scratch] "=m"(io.scratch)
       : [cw] "m"(io.cw), [in0] "m"(io.in[0]), [in1] "m"(io.in[1]), "c"(mem), [esc] "i"(Esc),
         [modrm] "i"(Modrm), [in] "i"(In), [out] "i"(Out), [irr] "i"(Irregular)
-      : "memory", "cc", "rax", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)",
-        "st(7)");
+      : "memory", "cc", "rax", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)");
 }
 
 // `image` is a 108-byte FNSAVE image (32-bit protected layout) with nothing
@@ -110,12 +109,15 @@ inline void x87HostRunImage(uint8_t* image, void* mem, uint8_t& ah) {
       "fldcw %[saved]"
       : [saved] "=m"(saved_cw), [ah] "+m"(ah)
       : [img] "r"(image), "c"(mem), [esc] "i"(Esc), [modrm] "i"(Modrm)
-      : "memory", "cc", "rax", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)",
-        "st(7)");
+      : "memory", "cc", "rax", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)");
 }
 
 // EFLAGS <-> the AH image of LAHF/SAHF (SF ZF AF PF CF at the same bits).
-constexpr uint8_t eflagsToAh(uint32_t eflags) { return uint8_t((eflags & 0xD5) | 0x02); }
-constexpr uint32_t ahToEflags(uint8_t ah) { return ah & 0xD5u; }
+constexpr uint8_t eflagsToAh(uint32_t eflags) {
+  return uint8_t((eflags & 0xD5) | 0x02);
+}
+constexpr uint32_t ahToEflags(uint8_t ah) {
+  return ah & 0xD5u;
+}
 
 }  // namespace tandem

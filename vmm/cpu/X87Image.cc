@@ -7,8 +7,12 @@
 namespace tandem {
 namespace {
 
-void put16(uint8_t* p, uint16_t v) { std::memcpy(p, &v, 2); }
-void put32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
+void put16(uint8_t* p, uint16_t v) {
+  std::memcpy(p, &v, 2);
+}
+void put32(uint8_t* p, uint32_t v) {
+  std::memcpy(p, &v, 4);
+}
 uint16_t get16(const uint8_t* p) {
   uint16_t v;
   std::memcpy(&v, p, 2);
@@ -23,8 +27,12 @@ uint32_t get32(const uint8_t* p) {
 // Reserved halves of the 32-bit layout's words are stored as ones.
 constexpr uint32_t kHighOnes = 0xFFFF0000u;
 
-uint32_t linearIp(const FpuState& f) { return (uint32_t{f.fcs} << 4) + f.fip; }
-uint32_t linearDp(const FpuState& f) { return (uint32_t{f.fds} << 4) + f.fdp; }
+uint32_t linearIp(const FpuState& f) {
+  return (uint32_t{f.fcs} << 4) + f.fip;
+}
+uint32_t linearDp(const FpuState& f) {
+  return (uint32_t{f.fds} << 4) + f.fdp;
+}
 
 void storeRegs(const FpuState& f, uint8_t* out) {
   for (int i = 0; i < 8; ++i) {

@@ -14,26 +14,26 @@ namespace tandem {
 // condition codes defined, EFLAGS written, irregular status bits).
 namespace x87shape {
 constexpr uint16_t kAllCc = fsw::kCc;
-constexpr X87Shape kUnary{1, 1, fsw::C1};                 // ST(0) <- f(ST(0))
-constexpr X87Shape kBinary{2, 2, fsw::C1};                // ST(0) or ST(i) <- ST(0) op ST(i)
-constexpr X87Shape kBinaryPop{2, 1, fsw::C1};             // ..., then pop
-constexpr X87Shape kTrig{1, 1, fsw::C1 | fsw::C2};        // FSIN/FCOS: C2 = out of range
-constexpr X87Shape kPush{0, 1, fsw::C1};                  // loads and constants
-constexpr X87Shape kSplit{1, 2, fsw::C1};                 // FXTRACT
+constexpr X87Shape kUnary{1, 1, fsw::C1};           // ST(0) <- f(ST(0))
+constexpr X87Shape kBinary{2, 2, fsw::C1};          // ST(0) or ST(i) <- ST(0) op ST(i)
+constexpr X87Shape kBinaryPop{2, 1, fsw::C1};       // ..., then pop
+constexpr X87Shape kTrig{1, 1, fsw::C1 | fsw::C2};  // FSIN/FCOS: C2 = out of range
+constexpr X87Shape kPush{0, 1, fsw::C1};            // loads and constants
+constexpr X87Shape kSplit{1, 2, fsw::C1};           // FXTRACT
 constexpr X87Shape kSplitTrig{1, 2, fsw::C1 | fsw::C2, false, fsw::ES | fsw::C2};
 // FPREM/FPREM1: quotient bits and "incomplete". With a zero, infinite, NaN
 // or denormal operand some of them keep their old values: the exact path.
 constexpr X87Shape kRemainder{2, 2, kAllCc, false, fsw::ES, true};
-constexpr X87Shape kStore{1, 1, fsw::C1};                 // FST/FIST to memory
-constexpr X87Shape kStorePop{1, 0, fsw::C1};              // FSTP/FISTP/FBSTP
-constexpr X87Shape kMemArith{1, 1, fsw::C1};              // ST(0) <- ST(0) op m
-constexpr X87Shape kExamine{1, 1, kAllCc};                // FTST/FXAM; FCOM m
-constexpr X87Shape kCompareMemPop{1, 0, kAllCc};          // FCOMP m
-constexpr X87Shape kCompare{2, 2, kAllCc};                // FCOM ST(i)
-constexpr X87Shape kComparePop{2, 1, kAllCc};             // FCOMP ST(i)
-constexpr X87Shape kComparePop2{2, 0, kAllCc};            // FCOMPP, FUCOMPP
-constexpr X87Shape kCompareFlags{2, 2, 0, true};          // FCOMI: C1 kept unless a stack fault
-constexpr X87Shape kCompareFlagsPop{2, 1, 0, true};       // FCOMIP
+constexpr X87Shape kStore{1, 1, fsw::C1};            // FST/FIST to memory
+constexpr X87Shape kStorePop{1, 0, fsw::C1};         // FSTP/FISTP/FBSTP
+constexpr X87Shape kMemArith{1, 1, fsw::C1};         // ST(0) <- ST(0) op m
+constexpr X87Shape kExamine{1, 1, kAllCc};           // FTST/FXAM; FCOM m
+constexpr X87Shape kCompareMemPop{1, 0, kAllCc};     // FCOMP m
+constexpr X87Shape kCompare{2, 2, kAllCc};           // FCOM ST(i)
+constexpr X87Shape kComparePop{2, 1, kAllCc};        // FCOMP ST(i)
+constexpr X87Shape kComparePop2{2, 0, kAllCc};       // FCOMPP, FUCOMPP
+constexpr X87Shape kCompareFlags{2, 2, 0, true};     // FCOMI: C1 kept unless a stack fault
+constexpr X87Shape kCompareFlagsPop{2, 1, 0, true};  // FCOMIP
 }  // namespace x87shape
 
 // A register form computed by the host. StI: the instruction names ST(i)
@@ -46,8 +46,10 @@ struct RegOp {
     const unsigned i = env.modrm() & 7;
     constexpr uint8_t host_modrm = StI ? uint8_t(Modrm | 1) : Modrm;
     if (x87Fast<Esc, host_modrm, S>(env, StI ? int(i) : 1, nullptr, 0)) return;
-    if constexpr (StI) x87ExactStI<Esc, Modrm, S.eflags>(env, i);
-    else x87Exact<Esc, Modrm, S.eflags>(env, nullptr, 0);
+    if constexpr (StI)
+      x87ExactStI<Esc, Modrm, S.eflags>(env, i);
+    else
+      x87Exact<Esc, Modrm, S.eflags>(env, nullptr, 0);
   }
 };
 
@@ -123,14 +125,22 @@ struct FcmovMove {
   static bool holds(uint32_t eflags) {
     const bool cf = eflags & fl::CF, zf = eflags & fl::ZF, pf = eflags & fl::PF;
     switch (C) {
-      case X87Cond::kB: return cf;
-      case X87Cond::kE: return zf;
-      case X87Cond::kBE: return cf || zf;
-      case X87Cond::kU: return pf;
-      case X87Cond::kNB: return !cf;
-      case X87Cond::kNE: return !zf;
-      case X87Cond::kNBE: return !cf && !zf;
-      case X87Cond::kNU: return !pf;
+      case X87Cond::kB:
+        return cf;
+      case X87Cond::kE:
+        return zf;
+      case X87Cond::kBE:
+        return cf || zf;
+      case X87Cond::kU:
+        return pf;
+      case X87Cond::kNB:
+        return !cf;
+      case X87Cond::kNE:
+        return !zf;
+      case X87Cond::kNBE:
+        return !cf && !zf;
+      case X87Cond::kNU:
+        return !pf;
     }
     return false;
   }

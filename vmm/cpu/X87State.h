@@ -48,7 +48,9 @@ constexpr X87Tag tagForValue(uint64_t mant, uint16_t sexp) {
   return (mant >> 63) ? kTagValid : kTagSpecial;  // unnormals are special
 }
 
-inline unsigned physReg(const FpuState& f, int i) { return (f.top + i) & 7; }
+inline unsigned physReg(const FpuState& f, int i) {
+  return (f.top + i) & 7;
+}
 
 inline X87Tag physTag(const FpuState& f, unsigned phys) {
   return X87Tag((f.tw >> (2 * phys)) & 3);
@@ -57,21 +59,31 @@ inline void setPhysTag(FpuState& f, unsigned phys, X87Tag t) {
   f.tw = uint16_t((f.tw & ~(3u << (2 * phys))) | (unsigned(t) << (2 * phys)));
 }
 
-inline bool stEmpty(const FpuState& f, int i) { return physTag(f, physReg(f, i)) == kTagEmpty; }
+inline bool stEmpty(const FpuState& f, int i) {
+  return physTag(f, physReg(f, i)) == kTagEmpty;
+}
 
-inline F80 physGet(const FpuState& f, unsigned phys) { return {f.mant[phys], f.sexp[phys]}; }
-inline F80 stGet(const FpuState& f, int i) { return physGet(f, physReg(f, i)); }
+inline F80 physGet(const FpuState& f, unsigned phys) {
+  return {f.mant[phys], f.sexp[phys]};
+}
+inline F80 stGet(const FpuState& f, int i) {
+  return physGet(f, physReg(f, i));
+}
 
 inline void physSet(FpuState& f, unsigned phys, F80 v) {
   f.mant[phys] = v.mant;
   f.sexp[phys] = v.sexp;
   setPhysTag(f, phys, tagForValue(v.mant, v.sexp));
 }
-inline void stSet(FpuState& f, int i, F80 v) { physSet(f, physReg(f, i), v); }
+inline void stSet(FpuState& f, int i, F80 v) {
+  physSet(f, physReg(f, i), v);
+}
 
 // Marks a register empty; its contents stay, as on the hardware (FNSAVE
 // still shows them).
-inline void stFree(FpuState& f, int i) { setPhysTag(f, physReg(f, i), kTagEmpty); }
+inline void stFree(FpuState& f, int i) {
+  setPhysTag(f, physReg(f, i), kTagEmpty);
+}
 
 inline void setTop(FpuState& f, unsigned top) {
   f.top = top & 7;
@@ -85,8 +97,10 @@ inline void stPop(FpuState& f) {
 
 // ES and B follow the exception flags whose masks are clear.
 inline void updateSummary(FpuState& f) {
-  if (f.sw & ~f.cw & fcw::kMasks) f.sw |= fsw::ES | fsw::B;
-  else f.sw &= uint16_t(~(fsw::ES | fsw::B));
+  if (f.sw & ~f.cw & fcw::kMasks)
+    f.sw |= fsw::ES | fsw::B;
+  else
+    f.sw &= uint16_t(~(fsw::ES | fsw::B));
 }
 
 // Records exception flags (and SF); they stay set until FNCLEX/FNINIT.
@@ -106,6 +120,8 @@ inline void recomputeTags(FpuState& f) {
 }
 
 // Exceptions not masked by `cw` among `flags`.
-inline uint16_t unmasked(uint16_t flags, uint16_t cw) { return flags & ~cw & fcw::kMasks; }
+inline uint16_t unmasked(uint16_t flags, uint16_t cw) {
+  return flags & ~cw & fcw::kMasks;
+}
 
 }  // namespace tandem

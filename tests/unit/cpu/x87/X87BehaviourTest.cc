@@ -52,7 +52,8 @@ TEST(X87Behaviour, UnmaskedStackUnderflowLeavesRegistersAndTopAndSetsEs) {
   EXPECT_EQ(env.f.top, before.top);
   EXPECT_EQ(stGet(env.f, 0), kTwo);
   EXPECT_TRUE(stEmpty(env.f, 1));
-  EXPECT_EQ(env.f.sw & (fsw::IE | fsw::SF | fsw::ES | fsw::B), fsw::IE | fsw::SF | fsw::ES | fsw::B);
+  EXPECT_EQ(env.f.sw & (fsw::IE | fsw::SF | fsw::ES | fsw::B),
+            fsw::IE | fsw::SF | fsw::ES | fsw::B);
 }
 
 TEST(X87Behaviour, PendingUnmaskedExceptionRaisesMfOnlyAtWaitingInstructions) {
@@ -60,11 +61,11 @@ TEST(X87Behaviour, PendingUnmaskedExceptionRaisesMfOnlyAtWaitingInstructions) {
   env.f.cw &= uint16_t(~fsw::ZE);
   raiseFlags(env.f, fsw::ZE);
   ASSERT_NE(env.f.sw & fsw::ES, 0);
-  EXPECT_EQ(runX87(env, 0xD9, 0xE8), kMF);   // FLD1
-  EXPECT_EQ(env.f.top, 0u);                  // nothing happened
-  EXPECT_EQ(runX87(env, 0xDF, 0xE0), -1);    // FNSTSW AX
+  EXPECT_EQ(runX87(env, 0xD9, 0xE8), kMF);  // FLD1
+  EXPECT_EQ(env.f.top, 0u);                 // nothing happened
+  EXPECT_EQ(runX87(env, 0xDF, 0xE0), -1);   // FNSTSW AX
   EXPECT_EQ(env.ax, env.f.sw);
-  EXPECT_EQ(runX87(env, 0xDB, 0xE2), -1);    // FNCLEX
+  EXPECT_EQ(runX87(env, 0xDB, 0xE2), -1);  // FNCLEX
   EXPECT_EQ(env.f.sw & (fsw::ZE | fsw::ES | fsw::B), 0);
   EXPECT_EQ(runX87(env, 0xD9, 0xE8), -1);
 }
@@ -122,10 +123,10 @@ TEST(X87Behaviour, StoreWithUnmaskedOverflowWritesNothingAndDoesNotPop) {
 
 TEST(X87Behaviour, TagWordTellsZeroSpecialAndValidFromContents) {
   X87TestEnv env = freshFpu();
-  push(env, F80{0, 0});                          // zero
+  push(env, F80{0, 0});                           // zero
   push(env, F80{0x8000000000000000ull, 0x7FFF});  // infinity: special
-  push(env, kOne);                               // valid
-  EXPECT_EQ(x87FullTagWord(env.f), 0x63FF);      // phys 5 valid, 6 special, 7 zero
+  push(env, kOne);                                // valid
+  EXPECT_EQ(x87FullTagWord(env.f), 0x63FF);       // phys 5 valid, 6 special, 7 zero
 }
 
 TEST(X87Behaviour, EnvironmentLayoutsRoundTripInEveryMode) {
@@ -149,7 +150,8 @@ TEST(X87Behaviour, EnvironmentLayoutsRoundTripInEveryMode) {
       x87LoadState(g, layout, image);
       uint8_t again[kMaxSaveSize];
       x87StoreState(g, layout, again);
-      EXPECT_EQ(std::memcmp(image, again, layout.saveSize()), 0) << "op16 " << op16 << " real " << real;
+      EXPECT_EQ(std::memcmp(image, again, layout.saveSize()), 0)
+          << "op16 " << op16 << " real " << real;
       EXPECT_EQ(g.cw, f.cw);
       EXPECT_EQ(g.sw & ~(fsw::ES | fsw::B), f.sw & ~(fsw::ES | fsw::B));
       EXPECT_EQ(g.top, 3u);

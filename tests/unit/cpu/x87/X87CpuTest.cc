@@ -105,7 +105,8 @@ std::string realModeWithHandlers(const std::string& body) {
     mov word [es:6*4+2], cs
     mov word [es:13*4], gp_handler
     mov word [es:13*4+2], cs
-    )" + body + R"(
+    )" + body +
+         R"(
     hlt
   mf_handler: mov byte [es:0x600], 16
     jmp record
@@ -122,8 +123,12 @@ std::string realModeWithHandlers(const std::string& body) {
   )";
 }
 
-uint8_t vectorTaken(TestMachine& m) { return uint8_t(m.read32(0x600)); }
-uint16_t faultIp(TestMachine& m) { return uint16_t(m.read32(0x602)); }
+uint8_t vectorTaken(TestMachine& m) {
+  return uint8_t(m.read32(0x600));
+}
+uint16_t faultIp(TestMachine& m) {
+  return uint16_t(m.read32(0x602));
+}
 
 TEST(X87Cpu, UnmaskedZeroDivideRaisesMfAtTheNextWaitingInstruction) {
   TestMachine m;
@@ -245,11 +250,11 @@ TEST(X87Cpu, FnstenvRecordsTheLastInstructionAndOperandInProtectedMode) {
   )");
   ASSERT_EQ(m.runToHalt().reason, StopReason::kHalted);
   const uint32_t last = m.read32(kData + 0x30), operand = m.read32(kData + 0x34);
-  EXPECT_EQ(m.read32(kData + 12), last);                // FIP
+  EXPECT_EQ(m.read32(kData + 12), last);                    // FIP
   EXPECT_EQ(m.read32(kData + 16), 0x08u | (0x005u << 16));  // FCS, FOP (D8 05)
-  EXPECT_EQ(m.read32(kData + 20), operand);             // FDP
-  EXPECT_EQ(m.read32(kData + 24) & 0xFFFF, 0x10u);      // FDS
-  EXPECT_EQ(m.read32(kData + 0x20) & 0xFFFF, 0x037Fu);  // FNSTENV masked everything
+  EXPECT_EQ(m.read32(kData + 20), operand);                 // FDP
+  EXPECT_EQ(m.read32(kData + 24) & 0xFFFF, 0x10u);          // FDS
+  EXPECT_EQ(m.read32(kData + 0x20) & 0xFFFF, 0x037Fu);      // FNSTENV masked everything
 }
 
 TEST(X87Cpu, FnsaveAndFrstorRoundTripIn16BitRealMode) {
@@ -268,8 +273,8 @@ TEST(X87Cpu, FnsaveAndFrstorRoundTripIn16BitRealMode) {
   ASSERT_EQ(m.runToHalt().reason, StopReason::kHalted);
   const FpuState& f = m.cpu.st.fpu;
   EXPECT_EQ(f.top, 6u);
-  EXPECT_EQ(stGet(f, 0).mant, 0x8000000000000000ull);  // 1.0 on top again
-  EXPECT_EQ(stGet(f, 1).sexp, 0x4000);                 // pi below it
+  EXPECT_EQ(stGet(f, 0).mant, 0x8000000000000000ull);                         // 1.0 on top again
+  EXPECT_EQ(stGet(f, 1).sexp, 0x4000);                                        // pi below it
   EXPECT_EQ(m.read32(TestMachine::kCodeBase + 0x900 + 8) & 0xFFFF, 0x3FFFu);  // log2(e) stored
 }
 

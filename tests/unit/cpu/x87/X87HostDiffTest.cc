@@ -53,7 +53,9 @@ class X87HostDifferential : public testing::TestWithParam<uint8_t> {
       if (rng.chance(20)) env.mem[rng.below(10)] ^= uint8_t(1u << rng.below(8));
     }
     if (modrm < 0xC0 && !(esc == 0xDB && reg == 5) && !(esc == 0xDF && reg == 4))
-      rng.operand(env.mem, esc == 0xDA || esc == 0xD9 || esc == 0xDB ? 4 : esc == 0xDE || esc == 0xDF ? 2 : 8);
+      rng.operand(env.mem, esc == 0xDA || esc == 0xD9 || esc == 0xDB ? 4
+                           : esc == 0xDE || esc == 0xDF              ? 2
+                                                                     : 8);
     env.flags = uint32_t(rng.bits()) & (fl::CF | fl::PF | fl::ZF);
     const FpuState start = env.f;
 
@@ -90,7 +92,8 @@ class X87HostDifferential : public testing::TestWithParam<uint8_t> {
       std::memset(host_mem + 12, 0, 16);
     }
     if (std::memcmp(env.mem, host_mem, sizeof host_mem))
-      EXPECT_EQ(hex(env.mem, sizeof env.mem), hex(host_mem, sizeof host_mem)) << "memory of " << what();
+      EXPECT_EQ(hex(env.mem, sizeof env.mem), hex(host_mem, sizeof host_mem))
+          << "memory of " << what();
     if (!(esc == 0xDF && modrm == 0xE0))  // the oracle's LAHF overwrites AH
       EXPECT_EQ(env.flags & (fl::CF | fl::PF | fl::ZF), ahToEflags(ah) & (fl::CF | fl::PF | fl::ZF))
           << "EFLAGS of " << what();

@@ -6,28 +6,45 @@ namespace tandem::test {
 
 uint64_t X87Random::mantissa() {
   switch (below(5)) {
-    case 0: return 1ull << 63;                                 // a power of two
-    case 1: return (1ull << 63) | (bits() & 0xFFFFFF0000000000ull);  // few bits: exact in float
-    case 2: return (1ull << 63) | (bits() & ~0x7FFull);        // exact in double
-    default: return (1ull << 63) | bits();
+    case 0:
+      return 1ull << 63;  // a power of two
+    case 1:
+      return (1ull << 63) | (bits() & 0xFFFFFF0000000000ull);  // few bits: exact in float
+    case 2:
+      return (1ull << 63) | (bits() & ~0x7FFull);  // exact in double
+    default:
+      return (1ull << 63) | bits();
   }
 }
 
 F80 X87Random::value() {
   const uint16_t sign = chance(50) ? 0x8000 : 0;
   switch (below(16)) {
-    case 0: return {0, sign};
-    case 1: return {bits() >> 1 >> below(63), sign};            // denormal
-    case 2: return {(1ull << 63) | (bits() >> 2), sign};       // pseudo-denormal
-    case 3: return {1ull << 63, uint16_t(sign | 0x7FFF)};      // infinity
-    case 4: return {(3ull << 62) | (bits() >> 2 >> below(62)), uint16_t(sign | 0x7FFF)};  // QNaN
-    case 5: return {(1ull << 63) | (bits() >> 2 >> below(61) | 1), uint16_t(sign | 0x7FFF)};  // SNaN
-    case 6: return {bits() >> 1, uint16_t(sign | (below(2) ? 0x7FFF : 1 + below(0x7FFE)))};  // unsupported
-    case 7: return {mantissa(), uint16_t(sign | below(0x7FFF))};  // any exponent
-    case 8: return {mantissa(), uint16_t(sign | (below(2) ? 1 + below(200) : 0x7FFE - below(200)))};
-    case 9: return {mantissa(), uint16_t(sign | (0x3FFF + 50 + below(20)))};  // near int64/BCD limits
-    case 10: return {mantissa(), uint16_t(sign | (0x3FFF + 60 + below(8)))};  // FPTAN/FSIN range edge
-    default: return {mantissa(), uint16_t(sign | (0x3FFF - 20 + below(40)))};  // ordinary
+    case 0:
+      return {0, sign};
+    case 1:
+      return {bits() >> 1 >> below(63), sign};  // denormal
+    case 2:
+      return {(1ull << 63) | (bits() >> 2), sign};  // pseudo-denormal
+    case 3:
+      return {1ull << 63, uint16_t(sign | 0x7FFF)};  // infinity
+    case 4:
+      return {(3ull << 62) | (bits() >> 2 >> below(62)), uint16_t(sign | 0x7FFF)};  // QNaN
+    case 5:
+      return {(1ull << 63) | (bits() >> 2 >> below(61) | 1), uint16_t(sign | 0x7FFF)};  // SNaN
+    case 6:
+      return {bits() >> 1,
+              uint16_t(sign | (below(2) ? 0x7FFF : 1 + below(0x7FFE)))};  // unsupported
+    case 7:
+      return {mantissa(), uint16_t(sign | below(0x7FFF))};  // any exponent
+    case 8:
+      return {mantissa(), uint16_t(sign | (below(2) ? 1 + below(200) : 0x7FFE - below(200)))};
+    case 9:
+      return {mantissa(), uint16_t(sign | (0x3FFF + 50 + below(20)))};  // near int64/BCD limits
+    case 10:
+      return {mantissa(), uint16_t(sign | (0x3FFF + 60 + below(8)))};  // FPTAN/FSIN range edge
+    default:
+      return {mantissa(), uint16_t(sign | (0x3FFF - 20 + below(40)))};  // ordinary
   }
 }
 
@@ -78,8 +95,12 @@ void X87Random::operand(uint8_t* out, unsigned size) {
     return;
   }
   if (chance(40)) {  // special exponents of float and double
-    if (size == 4) out[3] = uint8_t((out[3] & 0x80) | (chance(50) ? 0x7F : 0x00)), out[2] |= chance(50) ? 0x80 : 0;
-    if (size == 8) out[7] = uint8_t((out[7] & 0x80) | (chance(50) ? 0x7F : 0x00)), out[6] |= chance(50) ? 0xF0 : 0;
+    if (size == 4)
+      out[3] = uint8_t((out[3] & 0x80) | (chance(50) ? 0x7F : 0x00)),
+      out[2] |= chance(50) ? 0x80 : 0;
+    if (size == 8)
+      out[7] = uint8_t((out[7] & 0x80) | (chance(50) ? 0x7F : 0x00)),
+      out[6] |= chance(50) ? 0xF0 : 0;
     if (chance(30) && size >= 4) std::memset(out, 0, size - 2);
   }
 }
