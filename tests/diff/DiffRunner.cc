@@ -52,6 +52,7 @@ Result<BatchResult> DiffRunner::runBatch(TestClass cls, uint64_t seed, unsigned 
     ResultRecord h, t;
     std::memcpy(&h, host->data() + size_t{i} * kRecordSize, kRecordSize);
     std::memcpy(&t, guest.data() + size_t{i} * kRecordSize, kRecordSize);
+    out.host_faults += h.fault_vector != kNoFault;
     auto d = Comparator::compare(cases[i], h, t);
     if (auto a = aborted.find(i); a != aborted.end()) d.insert(d.begin(), a->second);
     if (d.empty()) continue;

@@ -25,6 +25,7 @@ struct BatchResult {
   unsigned cases = 0;
   uint64_t instructions = 0;  // instructions in the compared sequences
   uint64_t subjects = 0;      // of which belong to the class (not operand setup)
+  unsigned host_faults = 0;   // cases the host ended with an exception
   std::vector<Mismatch> mismatches;
 };
 

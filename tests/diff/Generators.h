@@ -22,6 +22,7 @@ enum class TestClass {
   kStack,
   kMisc,
   kX87,
+  kX87Fault,
   kCount
 };
 
@@ -31,6 +32,7 @@ struct ClassInfo {
   const char* name;
   void (*generate)(SeqBuilder& b, unsigned count);
   bool fpu;            // cases start from a random x87 state
+  bool fault_anywhere; // the case may stop at any instruction (flags masked over the whole sequence)
   unsigned length;     // instructions per case
 };
 
@@ -48,6 +50,9 @@ void generateCond(SeqBuilder& b, unsigned count);
 void generateStack(SeqBuilder& b, unsigned count);
 void generateMisc(SeqBuilder& b, unsigned count);
 void generateX87(SeqBuilder& b, unsigned count);
+// Ends in unmasked x87 exceptions: the case stops at the #MF, wherever the
+// sequence raises it.
+void generateX87Fault(SeqBuilder& b, unsigned count);
 
 // Helpers shared by several generators.
 // An operand width in bits: 8, 16 or 32.

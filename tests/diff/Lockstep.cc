@@ -233,7 +233,7 @@ Result<std::string> Lockstep::run(const TestCase& c, const std::string& dir) {
     m.step();
     const int vector = tandemVector(p->elf, m.state().eip);
     if (*sig || vector >= 0) {
-      return strf("%s: host %s, tandem %s\n", what.c_str(),
+      return strf("%s: %s: host %s, tandem %s\n", what.c_str(), *sig && vector >= 0 ? "both fault" : "only one faults",
                   *sig ? strf("took signal %d (%s)", *sig, strsignal(*sig)).c_str() : "did not fault",
                   vector >= 0 ? strf("raised vector %d", vector).c_str() : "did not fault");
     }

@@ -10,12 +10,12 @@ namespace tandem::diff {
 namespace {
 
 const ClassInfo kClasses[] = {
-    {"alu", generateAlu, false, 24},        {"shift", generateShift, false, 20},
-    {"muldiv", generateMulDiv, false, 16},  {"divfault", generateDivFault, false, 6},
-    {"bcd", generateBcd, false, 20},        {"bit", generateBit, false, 20},
-    {"string", generateString, false, 10},  {"cond", generateCond, false, 24},
-    {"stack", generateStack, false, 24},    {"misc", generateMisc, false, 20},
-    {"x87", generateX87, true, 20},
+    {"alu", generateAlu, false, false, 24},       {"shift", generateShift, false, false, 20},
+    {"muldiv", generateMulDiv, false, false, 16}, {"divfault", generateDivFault, false, false, 6},
+    {"bcd", generateBcd, false, false, 20},       {"bit", generateBit, false, false, 20},
+    {"string", generateString, false, false, 10}, {"cond", generateCond, false, false, 24},
+    {"stack", generateStack, false, false, 24},   {"misc", generateMisc, false, false, 20},
+    {"x87", generateX87, true, false, 20},        {"x87fault", generateX87Fault, true, true, 12},
 };
 static_assert(sizeof(kClasses) / sizeof(kClasses[0]) == kClassCount);
 
@@ -70,6 +70,12 @@ TestCase makeCase(TestClass cls, uint64_t seed) {
   c.code = std::move(b.code());
   c.undef = b.undef();
   c.fpu_undef = b.fpuUndef();
+  if (info.fault_anywhere) {
+    for (const EmittedInsn& e : c.code) {
+      c.undef |= e.undef_after;
+      c.fpu_undef |= e.fpu_undef_after;
+    }
+  }
   c.subjects = b.subjectCount();
   for (const EmittedInsn& e : c.code) c.instructions += e.label ? 0 : 1;
   return c;

@@ -191,17 +191,35 @@ void emitControl(SeqBuilder& b) {
   }
 }
 
+void emitAny(SeqBuilder& b) {
+  const unsigned k = b.rng().below(20);
+  if (k < 6) emitLoadStore(b);
+  else if (k < 11) emitArith(b);
+  else if (k < 14) emitCompare(b);
+  else if (k < 18) emitUnary(b);
+  else emitControl(b);
+}
+
 }  // namespace
 
 void generateX87(SeqBuilder& b, unsigned count) {
+  while (b.subjectCount() < count) emitAny(b);
+}
+
+void generateX87Fault(SeqBuilder& b, unsigned count) {
+  Rng& r = b.rng();
+  while (b.subjectCount() < count / 3) emitAny(b);
+  // Unmask some exceptions: the first instruction that raises one leaves it
+  // pending (ES), and the next waiting x87 instruction takes #MF (vector 16).
+  const MemRef m = b.mem(2);
+  const uint16_t cw = static_cast<uint16_t>((randomControlWord(r) & ~0x3F) | (0x3F & ~(1u << r.below(6)) & r.u32()));
+  b.storeBytes(m.offset, &cw, 2);
+  b.insn("fldcw " + m.text, kAllUndef);
   while (b.subjectCount() < count) {
-    const unsigned k = b.rng().below(20);
-    if (k < 6) emitLoadStore(b);
-    else if (k < 11) emitArith(b);
-    else if (k < 14) emitCompare(b);
-    else if (k < 18) emitUnary(b);
-    else emitControl(b);
+    if (r.chance(50)) emitArith(b);
+    else emitAny(b);
   }
+  b.insn("fwait");
 }
 
 }  // namespace tandem::diff

@@ -65,9 +65,9 @@ void report(const BatchResult& b, Totals& t, bool quiet) {
   t.instructions += b.instructions;
   t.mismatches += b.mismatches.size();
   if (quiet && b.mismatches.empty()) return;
-  std::printf("  %-8s %5u cases, %8llu instructions (%llu %s), %zu mismatches\n", name, b.cases,
-              static_cast<unsigned long long>(b.instructions), static_cast<unsigned long long>(b.subjects), name,
-              b.mismatches.size());
+  std::printf("  %-8s %5u cases (%4u ending in an exception), %7llu instructions (%llu %s), %zu mismatches\n",
+              name, b.cases, b.host_faults, static_cast<unsigned long long>(b.instructions),
+              static_cast<unsigned long long>(b.subjects), name, b.mismatches.size());
   for (const Mismatch& m : b.mismatches) {
     std::printf("MISMATCH class=%s seed=%llu case=%u (reproduce: difftest --class %s --seed %llu --case %u)\n",
                 name, static_cast<unsigned long long>(b.seed), m.index, name,
