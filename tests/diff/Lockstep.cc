@@ -117,12 +117,13 @@ std::vector<std::string> differences(const Snapshot& h, const Snapshot& t, uint3
 }
 
 // The host's state before the differing instruction, for a reproducer.
-std::string describeBefore(const Snapshot& s, bool fpu) {
+std::string describeBefore(const Snapshot& s, bool fpu, uint16_t tandem_tw) {
   std::string out = strf("    before it (host): eax=%08x ecx=%08x edx=%08x ebx=%08x esp=%08x ebp=%08x esi=%08x "
                          "edi=%08x eflags=%08x\n",
                          s.gpr[0], s.gpr[1], s.gpr[2], s.gpr[3], s.gpr[4], s.gpr[5], s.gpr[6], s.gpr[7], s.eflags);
   if (!fpu) return out;
-  out += strf("    x87 before it: cw=%04x sw=%04x tw=%04x", s.fpu.cw & 0xFFFF, s.fpu.sw & 0xFFFF, s.fpu.tw & 0xFFFF);
+  out += strf("    x87 before it: cw=%04x sw=%04x tw=%04x (tandem's own tag word %04x)", s.fpu.cw & 0xFFFF,
+              s.fpu.sw & 0xFFFF, s.fpu.tw & 0xFFFF, tandem_tw);
   for (int i = 0; i < 8; ++i) {
     out += strf(" st%d=", i);
     for (int k = 9; k >= 0; --k) out += strf("%02x", s.fpu.st[i][k]);
@@ -217,6 +218,7 @@ Result<std::string> Lockstep::run(const TestCase& c, const std::string& dir) {
   int last = -1;
   uint32_t last_eip = 0;
   std::vector<std::pair<uint32_t, uint32_t>> masks;  // model-specific scratch bytes stored so far
+  std::string tag_note;
   for (unsigned i = 0; i < kMaxSteps; ++i) {
     auto h = hostSnapshot(**host);
     if (!h) return h.error();
@@ -228,6 +230,7 @@ Result<std::string> Lockstep::run(const TestCase& c, const std::string& dir) {
       return std::string(kAgreed);
     const int index = insnAt(*p, h->eip);
     const std::string what = describeInsn(c, index, h->eip);
+    const uint16_t tandem_tw = m.state().fpu.tw;
     auto sig = (*host)->step();
     if (!sig) return sig.error();
     m.step();
@@ -237,14 +240,30 @@ Result<std::string> Lockstep::run(const TestCase& c, const std::string& dir) {
                   *sig ? strf("took signal %d (%s)", *sig, strsignal(*sig)).c_str() : "did not fault",
                   vector >= 0 ? strf("raised vector %d", vector).c_str() : "did not fault");
     }
+    // Single-stepping sets TF, and PUSHF shows it: clear it in the pushed
+    // copy so that the host runs as it would untraced.
+    if (index >= 0 && c.code[index].text.rfind("pushf", 0) == 0) {
+      auto r = (*host)->regs();
+      uint8_t flags_hi = 0;
+      if (!r || !(*host)->read(r->esp + 1, &flags_hi, 1)) return makeError("cannot read the host's stack");
+      flags_hi &= ~1;  // TF is EFLAGS bit 8
+      if (!(*host)->write(r->esp + 1, &flags_hi, 1)) return makeError("cannot write the host's stack");
+    }
     auto after = hostSnapshot(**host);
     if (!after) return after.error();
     const EmittedInsn* e = index >= 0 ? &c.code[index] : nullptr;
     if (e && e->mask_len) masks.emplace_back(e->mask_offset, e->mask_len);
     Snapshot t = tandemSnapshot(m);
     for (const auto& [offset, len] : masks) std::memcpy(t.scratch + offset, after->scratch + offset, len);
-    const auto d = differences(*after, t, e ? e->undef_after : fl::kArith, e ? e->fpu_undef_after : 0);
-    if (!d.empty()) return "first difference after " + what + "\n" + joinLines(d) + describeBefore(*h, c.init.has_fpu);
+    auto d = differences(*after, t, e ? e->undef_after : fl::kArith, e ? e->fpu_undef_after : 0);
+    // Not visible architecturally, but it can change which path tandem's x87
+    // takes: noted where it first happens, reported with a real difference.
+    if (const uint16_t raw = m.state().fpu.tw; c.init.has_fpu && raw != t.fpu.tw && tag_note.empty())
+      tag_note = strf("    note: tandem's own tag word became 0x%04x after %s, disagreeing with its registers (0x%04x)\n",
+                      raw, what.c_str(), t.fpu.tw);
+    if (!d.empty())
+      return "first difference after " + what + "\n" + joinLines(d) + describeBefore(*h, c.init.has_fpu, tandem_tw) +
+             tag_note;
     last = index;
     last_eip = h->eip;
   }

@@ -35,7 +35,7 @@ Result<std::unique_ptr<NativeTracee>> NativeTracee::start(const std::string& pat
   if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
     return makeError("the traced test program did not stop at exec: " + path);
   ptrace(PTRACE_SETOPTIONS, pid, nullptr, reinterpret_cast<void*>(PTRACE_O_EXITKILL));
-  t->mem_fd_ = open(strf("/proc/%d/mem", pid).c_str(), O_RDONLY);
+  t->mem_fd_ = open(strf("/proc/%d/mem", pid).c_str(), O_RDWR);
   if (t->mem_fd_ < 0) return sysError("open /proc/PID/mem");
   return t;
 }
@@ -74,6 +74,10 @@ Result<FsaveImage> NativeTracee::fpu() { return getRegset<FsaveImage>(pid_, NT_P
 
 bool NativeTracee::read(uint32_t addr, void* out, size_t len) {
   return pread(mem_fd_, out, len, addr) == static_cast<ssize_t>(len);
+}
+
+bool NativeTracee::write(uint32_t addr, const void* in, size_t len) {
+  return pwrite(mem_fd_, in, len, addr) == static_cast<ssize_t>(len);
 }
 
 }  // namespace tandem::diff

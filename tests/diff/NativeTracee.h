@@ -40,6 +40,7 @@ class NativeTracee {
   Result<NativeRegs> regs();
   Result<FsaveImage> fpu();
   [[nodiscard]] bool read(uint32_t addr, void* out, size_t len);
+  [[nodiscard]] bool write(uint32_t addr, const void* in, size_t len);
 
  private:
   explicit NativeTracee(pid_t pid) : pid_(pid) {}

@@ -32,6 +32,9 @@ void SeqBuilder::captureFlags() {
   if (esp_ < kStackLow + 8) return;
   const uint32_t slot = kScratchAddr + kCaptureLow + 4 * rng_.below((kStackLow - kCaptureLow) / 4);
   setup("pushfd");
+  // Until scrubbed, the raw copies below ESP hold the undefined flags too.
+  code_.back().mask_offset = esp_ - 8;
+  code_.back().mask_len = 8;
   setup("pushfd");
   setup(strf("and dword [esp], 0x%x", ~undef_));
   setup(strf("pop dword [0x%x]", slot));
