@@ -58,8 +58,7 @@ Result<BatchResult> DiffRunner::runBatch(TestClass cls, uint64_t seed, unsigned 
     if (d.empty()) continue;
     Mismatch mm{i, std::move(d), {}};
     if (out.mismatches.size() < diagnose_limit_) {
-      auto diag = Lockstep::run(cases[i], workdir_);
-      mm.diagnosis = diag ? *diag : "stepping failed: " + diag.error().message + "\n";
+      mm.diagnosis = Lockstep::runContained(cases[i], workdir_);
       if (mm.diagnosis == Lockstep::kAgreed)
         mm.diagnosis += "    so the difference arises in the driver (loading the case, PUSHFD, FNSAVE or the result "
                         "copy), or depends on where the case lies in the batch program\n";

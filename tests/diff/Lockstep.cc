@@ -1,10 +1,14 @@
 #include "tests/diff/Lockstep.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstring>
 
 #include "tests/diff/Comparator.h"
 #include "tests/diff/ElfImage.h"
+#include "tests/diff/FdIo.h"
 #include "tests/diff/FloatValues.h"
 #include "tests/diff/NativeTracee.h"
 #include "tests/diff/ProgramWriter.h"
@@ -174,6 +178,29 @@ int tandemVector(const ElfImage& elf, uint32_t eip) {
 }
 
 }  // namespace
+
+std::string Lockstep::runContained(const TestCase& c, const std::string& dir) {
+  int fds[2];
+  if (pipe(fds) != 0) return "stepping failed: no pipe\n";
+  const pid_t pid = fork();
+  if (pid < 0) return "stepping failed: cannot fork\n";
+  if (pid == 0) {
+    close(fds[0]);
+    auto r = run(c, dir);
+    const std::string text = r ? *r : "stepping failed: " + r.error().message + "\n";
+    _exit(writeAll(fds[1], text.data(), text.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  std::vector<uint8_t> out;
+  readAll(fds[0], out);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFSIGNALED(status))
+    return strf("tandem crashed the process while stepping (signal %d, %s)\n", WTERMSIG(status),
+                strsignal(WTERMSIG(status)));
+  return std::string(out.begin(), out.end());
+}
 
 Result<std::string> Lockstep::traceHost(const TestCase& c, const std::string& dir) {
   auto h = startHost(c, dir);

@@ -22,6 +22,9 @@ class Lockstep {
   // generator's text for it and the differences), or saying that the
   // sequence agreed step by step.
   static Result<std::string> run(const TestCase& c, const std::string& dir);
+  // run() in a child process, so that an emulator that crashes the process
+  // yields a report instead of taking the caller down; errors become text.
+  static std::string runContained(const TestCase& c, const std::string& dir);
   // The host's side alone: every instruction of the sequence with the
   // registers after it (checks the stepping machinery without tandem).
   static Result<std::string> traceHost(const TestCase& c, const std::string& dir);

@@ -81,7 +81,11 @@ int diagnose(const TestCase& c, bool host_only, const std::string& dir) {
   for (const EmittedInsn& e : c.code)
     std::printf("%s%s%s%s\n", e.label ? "" : "  ", e.text.c_str(), e.setup ? "    ; setup" : "",
                 e.note.empty() ? "" : ("    ; " + e.note).c_str());
-  auto r = host_only ? Lockstep::traceHost(c, dir) : Lockstep::run(c, dir);
+  if (!host_only) {
+    std::printf("%s", Lockstep::runContained(c, dir).c_str());
+    return 0;
+  }
+  auto r = Lockstep::traceHost(c, dir);
   if (!r) {
     std::fprintf(stderr, "difftest: %s\n", r.error().message.c_str());
     return 1;

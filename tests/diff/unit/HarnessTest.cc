@@ -13,6 +13,7 @@
 #include "tests/diff/Lockstep.h"
 #include "tests/diff/NativeRunner.h"
 #include "tests/diff/ProgramWriter.h"
+#include "tests/diff/TandemRun.h"
 #include "tests/diff/TestCase.h"
 
 namespace tandem::diff {
@@ -111,6 +112,26 @@ TEST(DiffLockstep, TandemAgreesWithTheHostOnASimpleSequence) {
   auto r = Lockstep::run(snippetCase("mov eax, 5; add eax, 0x7ffffffd; sub ecx, eax; xor edx, edx"), dir.path());
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(*r, Lockstep::kAgreed);
+}
+
+// Whatever tandem does with a wild jump (today: it crashes the process), the
+// cases around it still get their results.
+TEST(DiffTandemRun, CasesAroundAWildJumpStillGetResults) {
+  TempDir dir;
+  const std::vector<TestCase> cases = {snippetCase("mov eax, 11"), snippetCase("mov eax, 0xffffffff; jmp eax"),
+                                       snippetCase("mov eax, 33")};
+  auto path = ProgramWriter::build(cases, dir.path(), "t", false);
+  ASSERT_TRUE(path.ok()) << path.error().message;
+  auto elf = ElfImage::load(*path);
+  ASSERT_TRUE(elf.ok());
+  auto results = TandemRun::run(*elf, 3);
+  ASSERT_TRUE(results.ok()) << results.error().message;
+  ResultRecord r0, r2;
+  std::memcpy(&r0, results->table.data(), kRecordSize);
+  std::memcpy(&r2, results->table.data() + 2 * kRecordSize, kRecordSize);
+  EXPECT_EQ(r0.gpr[EAX], 11u);
+  EXPECT_EQ(r2.gpr[EAX], 33u);
+  EXPECT_EQ(results->aborted.count(0) + results->aborted.count(2), 0u);
 }
 
 }  // namespace
