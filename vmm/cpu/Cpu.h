@@ -59,8 +59,10 @@ struct TlbEntry {
   uint32_t write_tag;
   uintptr_t addend;  // host address = addend + linear address
   uint32_t phys_page;
-  uint32_t global;
+  uint32_t flags;  // kTlbGlobal, kTlbLarge
 };
+constexpr uint32_t kTlbGlobal = 1;  // survives CR3 loads (PGE)
+constexpr uint32_t kTlbLarge = 2;   // part of a 4 MiB page
 constexpr uint32_t kTlbInvalidTag = 1;
 constexpr unsigned kTlbBits = 12;
 constexpr unsigned kTlbSize = 1u << kTlbBits;
@@ -135,6 +137,8 @@ class Cpu {
 
   TlbEntry tlb_[2][kTlbSize];  // [0] supervisor accesses, [1] user (CPL 3)
   TlbEntry* tlb_cur_ = tlb_[0];  // the set for the current privilege level
+  // 4 MiB regions with entries from a 4 MiB page (INVLPG must drop them all).
+  uint8_t large_regions_[1024] = {};
   BlockCache blocks_;
 
   // Position inside the executing block. Instructions that are not last in
@@ -144,6 +148,11 @@ class Cpu {
   uint64_t block_icount_ = 0;
   const Insn* block_insns_ = nullptr;
   const Insn* cur_ = nullptr;
+  const Block* cur_block_ = nullptr;
+  static constexpr uint32_t kMaxLinkedBlocks = 64;
+  uint32_t link_budget_ = 0;
+  const Block* cachedSuccessor();
+  bool enterBlock(const Block* nb);
   // The address of instruction `i` of the executing block.
   uint32_t insnEip(const Insn& i) const { return block_eip_ + i.offset; }
   // Brings st.icount up to date in the middle of a block (for a device

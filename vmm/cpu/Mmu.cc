@@ -1,4 +1,5 @@
 // Paging, the TLB, and the slow paths of memory access.
+#include <algorithm>
 #include <cstring>
 
 #include "vmm/Log.h"
@@ -80,6 +81,7 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
   uint32_t phys;
   bool writable = true;
   bool global = false;
+  bool large = false;
   if (!(st.cr0 & cr0::PG)) {
     phys = lin & st.a20_mask;
   } else {
@@ -113,6 +115,7 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
       pde = npde;
     }
     if (big) {
+      large = true;
       phys = ((pde & 0xFFC00000u) | (lin & 0x003FFFFFu)) & st.a20_mask;
       global = (pde & kPteG) && (st.cr4 & cr4::PGE);
       // Write permission is cached only once D is set.
@@ -137,7 +140,8 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
   e.read_tag = lpage;
   e.addend = reinterpret_cast<uintptr_t>(host) - lpage;
   e.phys_page = page;
-  e.global = global;
+  e.flags = (global ? kTlbGlobal : 0) | (large ? kTlbLarge : 0);
+  if (large) large_regions_[lin >> 22] = 1;
   if (write && writable && !blocks_.pageHasCode(page >> kPageShift)) {
     e.write_tag = lpage;
     mem.markDirty(page >> kPageShift);
@@ -231,29 +235,31 @@ void Cpu::writeBytes(unsigned s, uint32_t off, const void* in, unsigned n) {
 void Cpu::tlbFlush(bool include_global) {
   for (auto& set : tlb_) {
     for (TlbEntry& e : set) {
-      if (!include_global && e.global) continue;
+      if (!include_global && (e.flags & kTlbGlobal)) continue;
       e.read_tag = e.write_tag = kTlbInvalidTag;
-      e.global = 0;
+      e.flags = 0;
     }
   }
+  if (include_global) std::fill(std::begin(large_regions_), std::end(large_regions_), 0);
 }
 
 void Cpu::tlbFlushPage(uint32_t lin) {
-  uint32_t lpage = lin & ~(kPageSize - 1);
-  for (auto& set : tlb_) {
-    TlbEntry& e = set[tlbIndex(lin)];
-    if (e.read_tag == lpage || e.write_tag == lpage) {
-      e.read_tag = e.write_tag = kTlbInvalidTag;
-      e.global = 0;
-    }
-  }
-  // A 4 MiB page may be cached under any of its 4 KiB entries.
-  for (auto& set : tlb_)
-    for (TlbEntry& e : set)
-      if (e.read_tag != kTlbInvalidTag && ((e.read_tag ^ lin) & 0xFFC00000u) == 0 && e.global) {
+  auto drop = [&](uint32_t page) {
+    for (auto& set : tlb_) {
+      TlbEntry& e = set[tlbIndex(page)];
+      if (e.read_tag == page || e.write_tag == page) {
         e.read_tag = e.write_tag = kTlbInvalidTag;
-        e.global = 0;
+        e.flags = 0;
       }
+    }
+  };
+  drop(lin & ~(kPageSize - 1));
+  // A 4 MiB page is cached as 4 KiB entries: drop every one of its region.
+  if (large_regions_[lin >> 22]) {
+    uint32_t region = lin & 0xFFC00000u;
+    for (uint32_t k = 0; k < 1024; ++k) drop(region | (k << kPageShift));
+    large_regions_[lin >> 22] = 0;
+  }
 }
 
 void Cpu::tlbFlushWrites() {
