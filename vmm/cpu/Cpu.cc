@@ -142,12 +142,13 @@ const Block* Cpu::findBlock() {
 
   Insn insns[BlockCache::kMaxInsns];
   uint32_t count = 0, bytes = 0;
-  uint32_t page_end = (phys | (kPageSize - 1)) + 1;
-  bool cacheable = static_cast<uint64_t>(page_end) <= mem.size();
+  // 64-bit: the last page of the 4 GiB space ends at 2^32.
+  uint64_t page_end = (uint64_t{phys} | (kPageSize - 1)) + 1;
+  bool cacheable = page_end <= mem.size();
   uint8_t buf[16];
   for (;;) {
     uint32_t p = phys + bytes;
-    uint32_t in_page = page_end - p;
+    uint32_t in_page = static_cast<uint32_t>(page_end - p);
     uint32_t eip = st.eip + bytes;
     Insn in;
     DecodeStatus ds;
@@ -184,7 +185,7 @@ const Block* Cpu::findBlock() {
     insns[count++] = in;
     bytes += in.len;
     if (!cacheable || (in.flags & insn_flags::kEndsBlock) || count == BlockCache::kMaxInsns ||
-        bytes >= in_page)
+        phys + uint64_t{bytes} >= page_end)
       break;
   }
   Insn& tail = insns[count - 1];
