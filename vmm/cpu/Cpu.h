@@ -102,6 +102,9 @@ class Cpu {
   void flushCaches();
 
   Icount icount() const { return Icount(st.icount); }
+  // The address of the instruction being executed (inside a handler or a
+  // device callback it causes), or of the next one between instructions.
+  uint32_t currentEip() const { return cur_ ? block_eip_ + cur_->offset : st.eip; }
   uint32_t eflags() const { return (st.eflags & ~fl::kArith) | arithFlags(); }
   unsigned cpl() const { return cpl_; }
   // Registers, EIP and icount, for diagnostics and assertion messages.
