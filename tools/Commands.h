@@ -17,6 +17,7 @@ struct Command {
 };
 
 int cmdRun(const Args& args);
+int cmdGdbLive(const Args& args);
 
 // Every subcommand, in the order `tandem help` lists them.
 const std::vector<Command>& commands();

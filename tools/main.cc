@@ -11,6 +11,7 @@ namespace tandem::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"run", "boot a guest with its console on this terminal (no recording)", cmdRun},
+      {"gdb-live", "boot a guest and debug it live with gdb (no recording)", cmdGdbLive},
   };
   return list;
 }

@@ -19,6 +19,7 @@
 #include "vmm/Types.h"
 #include "vmm/cpu/BlockCache.h"
 #include "vmm/cpu/CpuBus.h"
+#include "vmm/cpu/CpuDebugger.h"
 #include "vmm/cpu/CpuState.h"
 #include "vmm/cpu/Exceptions.h"
 #include "vmm/cpu/Insn.h"
@@ -112,6 +113,12 @@ class Cpu {
 
   // Translates a linear address for a debugger: no faults, no A/D updates.
   bool debugTranslate(uint32_t linear, uint64_t* phys);
+  // Attaches a debugger that watches data accesses (nullptr detaches). Call
+  // again whenever the pages it watches change: the TLB is flushed.
+  void setDebugger(CpuDebugger* d) {
+    debugger_ = d;
+    tlbFlush(true);
+  }
 
   // ---- execution context shared with instruction handlers ----
   CpuState st{};
@@ -127,6 +134,7 @@ class Cpu {
   bool intr_line_ = false;
   bool shutdown_ = false;
   uint64_t run_target_ = 0;  // icount at which the current run() ends
+  CpuDebugger* debugger_ = nullptr;
 
   // Valid offsets of each segment register for reads and writes: offsets
   // lo .. lo+span; span -1 when the access is not allowed at all.

@@ -133,6 +133,10 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
   }
   uint32_t page = phys & ~(kPageSize - 1);
   if (static_cast<uint64_t>(page) + kPageSize > mem.size()) return phys;  // not RAM: no TLB entry
+  // A page a debugger watches stays out of the TLB, so that every access
+  // to it reaches the slow paths, which report it.
+  if (__builtin_expect(debugger_ != nullptr, 0) && debugger_->watchesPage(lin & ~(kPageSize - 1)))
+    return phys;
   uint8_t* host = mem.base() + page;
   unsigned idx = tlbIndex(lin);
   TlbEntry& e = tlb_[user][idx];
@@ -151,10 +155,15 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
 
 uint64_t Cpu::readLinearSlow(uint32_t lin, unsigned size, bool user) {
   uint32_t in_page = kPageSize - (lin & (kPageSize - 1));
-  if (size <= in_page && size <= 4) return physRead(translate(lin, Access::kRead, user), size);
+  if (size <= in_page && size <= 4) {
+    uint32_t p = translate(lin, Access::kRead, user);
+    if (debugger_) debugger_->dataAccess(lin, size, Access::kRead);
+    return physRead(p, size);
+  }
   // Crossing a page, or 8 bytes: translate every page first, then by bytes.
   uint32_t p0 = translate(lin, Access::kRead, user);
   uint32_t p1 = size > in_page ? translate(lin + in_page, Access::kRead, user) : 0;
+  if (debugger_) debugger_->dataAccess(lin, size, Access::kRead);
   uint64_t v = 0;
   for (unsigned i = 0; i < size; ++i) {
     uint32_t p = i < in_page ? p0 + i : p1 + (i - in_page);
@@ -166,11 +175,14 @@ uint64_t Cpu::readLinearSlow(uint32_t lin, unsigned size, bool user) {
 void Cpu::writeLinearSlow(uint32_t lin, unsigned size, uint64_t v, bool user) {
   uint32_t in_page = kPageSize - (lin & (kPageSize - 1));
   if (size <= in_page && size <= 4) {
-    physWrite(translate(lin, Access::kWrite, user), size, static_cast<uint32_t>(v));
+    uint32_t p = translate(lin, Access::kWrite, user);
+    if (debugger_) debugger_->dataAccess(lin, size, Access::kWrite);
+    physWrite(p, size, static_cast<uint32_t>(v));
     return;
   }
   uint32_t p0 = translate(lin, Access::kWrite, user);
   uint32_t p1 = size > in_page ? translate(lin + in_page, Access::kWrite, user) : 0;
+  if (debugger_) debugger_->dataAccess(lin, size, Access::kWrite);
   for (unsigned i = 0; i < size; ++i) {
     uint32_t p = i < in_page ? p0 + i : p1 + (i - in_page);
     physWrite(p, 1, (v >> (8 * i)) & 0xFF);
@@ -190,6 +202,7 @@ void Cpu::readBytesLinear(uint32_t lin, void* out, unsigned n, bool user) {
   auto* o = static_cast<uint8_t*>(out);
   // Translate every page first so that a fault leaves nothing half done.
   translatePages(lin, n, Access::kRead, user);
+  if (debugger_) debugger_->dataAccess(lin, n, Access::kRead);
   for (unsigned i = 0; i < n;) {
     uint32_t a = lin + i;
     unsigned chunk = std::min<unsigned>(n - i, kPageSize - (a & (kPageSize - 1)));
@@ -206,6 +219,7 @@ void Cpu::readBytesLinear(uint32_t lin, void* out, unsigned n, bool user) {
 void Cpu::writeBytesLinear(uint32_t lin, const void* in, unsigned n, bool user) {
   const auto* src = static_cast<const uint8_t*>(in);
   translatePages(lin, n, Access::kWrite, user);
+  if (debugger_) debugger_->dataAccess(lin, n, Access::kWrite);
   for (unsigned i = 0; i < n;) {
     uint32_t a = lin + i;
     unsigned chunk = std::min<unsigned>(n - i, kPageSize - (a & (kPageSize - 1)));

@@ -1,0 +1,116 @@
+// tandem gdb-live: boot a guest and let gdb debug it live over the GDB
+// remote serial protocol (no recording, so no reverse execution).
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+#include "logger/HostClock.h"
+#include "logger/VirtualClock.h"
+#include "replayer/gdb/GdbServer.h"
+#include "replayer/gdb/LiveMachineTarget.h"
+#include "tools/Commands.h"
+#include "tools/Console.h"
+#include "tools/GuestOptions.h"
+#include "vmm/Machine.h"
+
+namespace tandem::cli {
+namespace {
+
+constexpr int kExitInterrupted = 130;
+constexpr uint16_t kDefaultPort = 1234;
+
+// A POSIX signal handler takes no context: this is the one server it stops.
+gdb::GdbServer* g_server_to_stop = nullptr;
+void onSignal(int) {
+  if (g_server_to_stop) g_server_to_stop->stop();
+}
+
+const char* kSynopsis =
+    "tandem gdb-live [--kernel FILE [--initrd FILE] [--append CMDLINE] | --workload NAME]\n"
+    "                [--mem SIZE] [--clock virtual|host] [--port N] [--address ADDR]\n"
+    "                [--read-only] [--once] [--console FILE]\n"
+    "Boots a guest, stopped before its first instruction, and serves the GDB remote\n"
+    "protocol on ADDR:N (default 127.0.0.1:1234; --port 0 picks a free port) for one\n"
+    "client at a time: gdb -ex 'target remote :1234'. The guest's console goes to\n"
+    "standard output (or --console FILE). Runs forward only; `monitor help` in gdb\n"
+    "lists tandem's monitor commands. Ends when gdb kills the target, after the first\n"
+    "client with --once, or on SIGINT/SIGTERM.";
+
+}  // namespace
+
+int cmdGdbLive(const Args& argv) {
+  std::vector<OptionSpec> specs = guestOptionSpecs();
+  specs.push_back({"port", true, "TCP port (default 1234; 0 picks a free one)", "N"});
+  specs.push_back({"address", true, "address to listen on (default 127.0.0.1)", "ADDR"});
+  specs.push_back({"read-only", false, "refuse register and memory writes from gdb"});
+  specs.push_back({"once", false, "end when the first client detaches or disconnects"});
+  specs.push_back({"console", true, "write the guest's console to FILE", "FILE"});
+  specs.push_back({"help", false, "show this help"});
+  auto args = parseArgs(argv, specs);
+  if (!args) return usageError("gdb-live", args.error().message);
+  if (args->has("help")) {
+    std::printf("%s", usageText(kSynopsis, specs).c_str());
+    return kExitOk;
+  }
+  if (!args->positional.empty())
+    return usageError("gdb-live", "unexpected argument '" + args->positional[0] + "'");
+  auto opts = parseGuestOptions(*args, ClockMode::kVirtual);
+  if (!opts) return usageError("gdb-live", opts.error().message);
+  uint16_t port = kDefaultPort;
+  if (auto p = args->get("port")) {
+    auto v = parseUint("port", *p);
+    if (!v) return usageError("gdb-live", v.error().message);
+    if (*v > 65535) return usageError("gdb-live", "--port: '" + *p + "' is not a TCP port");
+    port = static_cast<uint16_t>(*v);
+  }
+  std::string address = args->get("address").value_or(gdb::GdbServer::kDefaultAddress);
+
+  int console_fd = STDOUT_FILENO;
+  if (auto path = args->get("console")) {
+    console_fd = ::open(path->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (console_fd < 0) return usageError("gdb-live", *path + ": cannot create");
+  }
+  ConsoleOutput console(console_fd);
+  std::unique_ptr<Door> clock;
+  if (opts->clock == ClockMode::kHost) clock = std::make_unique<HostClock>(-1);
+  else clock = std::make_unique<VirtualClock>();
+
+  auto machine = Machine::create(MachineConfig{opts->ram_bytes}, *clock, console);
+  if (!machine) return usageError("gdb-live", machine.error().message);
+  Machine& m = **machine;
+  auto loaded = loadGuest(opts->guest, m.memory());
+  if (!loaded) return usageError("gdb-live", loaded.error().message);
+  m.cpu().loadState(loaded->entry.cpuState());
+
+  auto server = gdb::GdbServer::listen(address, port);
+  if (!server) return usageError("gdb-live", server.error().message);
+  gdb::LiveTargetOptions target_options;
+  target_options.allow_writes = !args->has("read-only");
+  gdb::LiveMachineTarget target(m, target_options);
+
+  g_server_to_stop = server->get();
+  struct sigaction sa {};
+  sa.sa_handler = onSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::fprintf(stderr, "tandem gdb-live: %s; listening on %s:%u\n", loaded->description.c_str(),
+               (*server)->address().c_str(), (*server)->port());
+  std::fflush(stderr);
+  gdb::GdbServer::End end = (*server)->serve(target, args->has("once"));
+  g_server_to_stop = nullptr;
+  console.flush();
+  if (console_fd != STDOUT_FILENO) ::close(console_fd);
+  std::fprintf(stderr, "tandem gdb-live: %s at icount %llu\n",
+               end == gdb::GdbServer::End::kKilled       ? "killed by gdb"
+               : end == gdb::GdbServer::End::kClientDone ? "client done"
+                                                         : "stopped",
+               static_cast<unsigned long long>(m.icount().value()));
+  return end == gdb::GdbServer::End::kStopped ? kExitInterrupted : kExitOk;
+}
+
+}  // namespace tandem::cli
