@@ -67,6 +67,8 @@ int cmdGdbLive(const Args& argv) {
     port = static_cast<uint16_t>(*v);
   }
   std::string address = args->get("address").value_or(gdb::GdbServer::kDefaultAddress);
+  if (!gdb::GdbServer::isIpv4Address(address))
+    return usageError("gdb-live", "--address: '" + address + "' is not an IPv4 address");
 
   int console_fd = STDOUT_FILENO;
   if (auto path = args->get("console")) {
@@ -86,7 +88,10 @@ int cmdGdbLive(const Args& argv) {
   m.cpu().loadState(loaded->entry.cpuState());
 
   auto server = gdb::GdbServer::listen(address, port);
-  if (!server) return usageError("gdb-live", server.error().message);
+  if (!server) {
+    std::fprintf(stderr, "tandem gdb-live: %s\n", server.error().message.c_str());
+    return kExitFailure;
+  }
   gdb::LiveTargetOptions target_options;
   target_options.allow_writes = !args->has("read-only");
   gdb::LiveMachineTarget target(m, target_options);

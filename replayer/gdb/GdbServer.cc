@@ -27,6 +27,11 @@ GdbServer::GdbServer(int fd, std::string address, uint16_t port)
 
 GdbServer::~GdbServer() { ::close(fd_); }
 
+bool GdbServer::isIpv4Address(const std::string& address) {
+  in_addr a;
+  return ::inet_pton(AF_INET, address.c_str(), &a) == 1;
+}
+
 Result<std::unique_ptr<GdbServer>> GdbServer::listen(const std::string& address, uint16_t port) {
   sockaddr_in sa{};
   sa.sin_family = AF_INET;

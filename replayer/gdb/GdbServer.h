@@ -19,6 +19,8 @@ class GdbServer {
  public:
   static constexpr const char* kDefaultAddress = "127.0.0.1";
 
+  // Whether `address` is a dotted IPv4 address the server can listen on.
+  static bool isIpv4Address(const std::string& address);
   // Binds and listens; port 0 picks a free port (see port()).
   static Result<std::unique_ptr<GdbServer>> listen(const std::string& address, uint16_t port);
   ~GdbServer();

@@ -1,0 +1,38 @@
+// `tandem gdb-live` serving the gdb test guest (guest/tests/gdb_target.elf)
+// on a free port, and Debian's gdb run against it in batch mode with the
+// guest's ELF file for symbols.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/gdb/Subprocess.h"
+
+namespace tandem::test {
+
+class GdbLiveSession {
+ public:
+  // Starts the server with `extra_args` after the usual ones.
+  explicit GdbLiveSession(const std::vector<std::string>& extra_args = {});
+  ~GdbLiveSession();
+
+  bool serving() const { return port_ != 0; }
+  int port() const { return port_; }
+
+  // Starts gdb with each of `commands` as an -ex after `target remote`.
+  std::unique_ptr<Subprocess> startGdb(const std::vector<std::string>& commands);
+  // Runs gdb to its end and returns everything it printed.
+  std::string gdb(const std::vector<std::string>& commands);
+
+  // Waits for the server to end; returns its exit status and stderr.
+  int serverExit(std::string* output);
+
+  static constexpr int kGdbTimeoutMs = 60000;
+
+ private:
+  std::unique_ptr<Subprocess> server_;
+  int port_ = 0;
+};
+
+}  // namespace tandem::test
