@@ -53,7 +53,7 @@ const char* watchKeyword(WatchKind k) {
 }  // namespace
 
 GdbSession::GdbSession(GdbTarget& target, size_t packet_size)
-    : target_(target), monitor_(target), packet_size_(packet_size), target_xml_(i386TargetXml()) {}
+    : target_(target), monitor_(target), packet_size_(packet_size) {}
 
 std::string GdbSession::error(const Error& e) { return "E." + packetSafeText(e.message); }
 
@@ -337,6 +337,7 @@ std::string GdbSession::readFeatures(std::string_view args) {
   auto al = parseAddressLength(annex_rest->second);
   if (!al) return std::string(kErrSyntax);
   if (annex_rest->first != "target.xml") return "E00";
+  if (target_xml_.empty()) target_xml_ = i386TargetXml();
   const std::string& xml = target_xml_;
   auto [offset, len] = *al;
   if (offset >= xml.size()) return "l";

@@ -57,7 +57,7 @@ class GdbSession {
   GdbTarget& target_;
   GdbMonitor monitor_;
   size_t packet_size_;
-  std::string target_xml_;
+  std::string target_xml_;  // written when first asked for
   StopEvent last_stop_;
   bool client_swbreak_ = false;
   bool client_hwbreak_ = false;
