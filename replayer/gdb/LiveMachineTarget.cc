@@ -41,7 +41,7 @@ LiveMachineTarget::LiveMachineTarget(Machine& machine, LiveTargetOptions options
 }
 
 LiveMachineTarget::~LiveMachineTarget() {
-  if (!watchpoints_.empty()) machine_.cpu().setDebugger(nullptr);
+  if (!breakpoints_.empty() || !watchpoints_.empty()) machine_.cpu().setDebugger(nullptr);
 }
 
 I386Registers LiveMachineTarget::registers() {
@@ -135,6 +135,7 @@ StopEvent LiveMachineTarget::machineEnded(MachineExit exit) {
       break;
     case MachineExit::kLimit:
     case MachineExit::kStopped:
+    case MachineExit::kDebugger:
       e.signal = gdb_signal::kInt;
       return e;
   }
@@ -142,54 +143,108 @@ StopEvent LiveMachineTarget::machineEnded(MachineExit exit) {
   return e;
 }
 
-std::optional<StopEvent> LiveMachineTarget::step() {
-  hit_.reset();
-  MachineExit exit = machine_.run(machine_.icount().value() + 1);
-  if (exit != MachineExit::kLimit) return machineEnded(exit);
+MachineExit LiveMachineTarget::runIn(Mode mode, uint64_t instructions) {
+  mode_ = mode;
+  if (mode == Mode::kStepping) ++single_steps_;
+  step_icount_ = machine_.icount().value();
+  step_eip_ = machine_.cpu().st.eip;
+  MachineExit exit = machine_.run(step_icount_ + instructions);
+  mode_ = Mode::kIdle;
+  return exit;
+}
+
+std::optional<StopEvent> LiveMachineTarget::stopAfter(MachineExit exit) {
+  std::optional<StopEvent> end;
+  if (exit != MachineExit::kLimit && exit != MachineExit::kDebugger) end = machineEnded(exit);
   if (hit_) {
+    // The access came first; the end (kept in ended_) is reported next time.
     StopEvent e;
     e.kind = StopEvent::Kind::kWatchpoint;
     e.watch = hit_->kind;
     e.watch_address = hit_->address;
+    hit_.reset();
     return e;
   }
-  return std::nullopt;
+  return end;
 }
 
 const LiveMachineTarget::Breakpoint* LiveMachineTarget::breakpointAt(uint32_t eip) const {
+  if (!std::binary_search(break_addresses_.begin(), break_addresses_.end(), eip)) return nullptr;
   for (const Breakpoint& b : breakpoints_)
     if (b.address == eip) return &b;
   return nullptr;
+}
+
+bool LiveMachineTarget::nearBreakpoint(uint32_t eip, uint32_t linear) const {
+  if (break_addresses_.empty()) return false;
+  // The EIP values of the linear page: [lo, lo + 4095], modulo 2^32.
+  uint32_t lo = eip - (linear & (kPageSize - 1));
+  uint32_t hi = lo + (kPageSize - 1);
+  auto it = std::lower_bound(break_addresses_.begin(), break_addresses_.end(), lo);
+  if (lo <= hi) return it != break_addresses_.end() && *it <= hi;
+  return it != break_addresses_.end() || break_addresses_.front() <= hi;
+}
+
+uint32_t LiveMachineTarget::linearEip() const {
+  const CpuState& st = machine_.cpu().st;
+  return st.seg[CS].base + st.eip;
 }
 
 Result<StopEvent> LiveMachineTarget::resume(ResumeAction action, InterruptPoll& poll) {
   if (action == ResumeAction::kReverseStep || action == ResumeAction::kReverseContinue)
     return makeError(std::string("reverse execution is ") + kNeedsRecording);
   if (ended_) return *ended_;
-  StopEvent interrupted;
-  interrupted.signal = gdb_signal::kInt;
   if (action == ResumeAction::kStep) {
-    if (auto e = step()) return *e;
-    return StopEvent{};  // SIGTRAP
-  }
-  if (breakpoints_.empty() && watchpoints_.empty()) {
-    for (;;) {
-      MachineExit exit = machine_.run(machine_.icount().value() + options_.slice);
-      if (exit != MachineExit::kLimit) return machineEnded(exit);
-      if (poll.interruptRequested()) return interrupted;
-    }
-  }
-  // The first instruction always runs: a breakpoint at the starting EIP is
-  // the one gdb is continuing from.
-  for (uint64_t n = 1;; ++n) {
-    if (auto e = step()) return *e;
-    if (const Breakpoint* b = breakpointAt(machine_.cpu().st.eip)) {
+    MachineExit exit = runIn(Mode::kStepping, 1);
+    if (auto e = stopAfter(exit)) return *e;
+    if (const Breakpoint* b = exit == MachineExit::kDebugger ? breakpointAt(machine_.cpu().st.eip) : nullptr) {
       StopEvent e;
       e.kind = StopEvent::Kind::kBreakpoint;
       e.breakpoint = b->kind;
       return e;
     }
-    if (n % options_.steps_per_poll == 0 && poll.interruptRequested()) return interrupted;
+    return StopEvent{};  // SIGTRAP
+  }
+  if (!breakpoints_.empty() || !watchpoints_.empty()) return continueWatched(poll);
+  StopEvent interrupted;
+  interrupted.signal = gdb_signal::kInt;
+  for (;;) {
+    MachineExit exit = runIn(Mode::kRunning, options_.slice);
+    if (exit != MachineExit::kLimit) return machineEnded(exit);
+    if (poll.interruptRequested()) return interrupted;
+  }
+}
+
+Result<StopEvent> LiveMachineTarget::continueWatched(InterruptPoll& poll) {
+  uint64_t polled_at = machine_.icount().value();
+  uint64_t stops = 0;
+  for (uint64_t n = 0;; ++n) {
+    uint32_t eip = machine_.cpu().st.eip;
+    // The first instruction always runs: a breakpoint at the starting EIP
+    // is the one gdb continues from.
+    if (n > 0) {
+      if (const Breakpoint* b = breakpointAt(eip)) {
+        StopEvent e;
+        e.kind = StopEvent::Kind::kBreakpoint;
+        e.breakpoint = b->kind;
+        return e;
+      }
+    }
+    // Step through pages with breakpoints; run freely elsewhere until the
+    // CPU enters one.
+    bool near = nearBreakpoint(eip, linearEip());
+    MachineExit exit = near ? runIn(Mode::kStepping, 1) : runIn(Mode::kRunning, options_.slice);
+    if (auto e = stopAfter(exit)) return *e;
+    uint64_t now = machine_.icount().value();
+    if (++stops >= options_.steps_per_poll || now - polled_at >= options_.slice) {
+      stops = 0;
+      polled_at = now;
+      if (poll.interruptRequested()) {
+        StopEvent e;
+        e.signal = gdb_signal::kInt;
+        return e;
+      }
+    }
   }
 }
 
@@ -199,19 +254,26 @@ Status LiveMachineTarget::insertBreakpoint(BreakKind kind, uint32_t address) {
   if (breakpoints_.size() >= kMaxBreakpoints)
     return makeError(format("too many breakpoints (at most %zu)", kMaxBreakpoints));
   breakpoints_.push_back({address, kind});
+  debuggerChanged();
   return {};
 }
 
 Status LiveMachineTarget::removeBreakpoint(BreakKind kind, uint32_t address) {
+  size_t before = breakpoints_.size();
   std::erase_if(breakpoints_,
                 [&](const Breakpoint& b) { return b.address == address && b.kind == kind; });
+  if (breakpoints_.size() != before) debuggerChanged();
   return {};
 }
 
-void LiveMachineTarget::watchesChanged() {
-  // Attached only while something is watched: the CPU runs at full speed
-  // otherwise. Re-attaching flushes the TLB for the new set of pages.
-  machine_.cpu().setDebugger(watchpoints_.empty() ? nullptr : this);
+void LiveMachineTarget::debuggerChanged() {
+  break_addresses_.clear();
+  for (const Breakpoint& b : breakpoints_) break_addresses_.push_back(b.address);
+  std::sort(break_addresses_.begin(), break_addresses_.end());
+  // Attached only while something is set: the CPU runs at full speed
+  // otherwise. Attaching again flushes the TLB for the new watched pages.
+  bool any = !breakpoints_.empty() || !watchpoints_.empty();
+  machine_.cpu().setDebugger(any ? this : nullptr);
 }
 
 Status LiveMachineTarget::insertWatchpoint(WatchKind kind, uint32_t address, uint32_t length) {
@@ -220,7 +282,7 @@ Status LiveMachineTarget::insertWatchpoint(WatchKind kind, uint32_t address, uin
   if (watchpoints_.size() >= kMaxWatchpoints)
     return makeError(format("too many watchpoints (at most %zu)", kMaxWatchpoints));
   watchpoints_.push_back({address, length, kind});
-  watchesChanged();
+  debuggerChanged();
   return {};
 }
 
@@ -229,8 +291,21 @@ Status LiveMachineTarget::removeWatchpoint(WatchKind kind, uint32_t address, uin
   std::erase_if(watchpoints_, [&](const Watchpoint& w) {
     return w.address == address && w.length == length && w.kind == kind;
   });
-  if (watchpoints_.size() != before) watchesChanged();
+  if (watchpoints_.size() != before) debuggerChanged();
   return {};
+}
+
+bool LiveMachineTarget::stopBefore(uint32_t eip, uint32_t linear) {
+  switch (mode_) {
+    case Mode::kStepping:
+      // Within a step, only after an interrupt or exception moved EIP to a
+      // handler: a breakpoint there stops before the handler runs.
+      if (machine_.icount().value() == step_icount_ && eip == step_eip_) return false;
+      return breakpointAt(eip) != nullptr;
+    case Mode::kRunning: return nearBreakpoint(eip, linear);
+    case Mode::kIdle: return false;
+  }
+  return false;
 }
 
 bool LiveMachineTarget::watchesPage(uint32_t page) {
@@ -239,14 +314,15 @@ bool LiveMachineTarget::watchesPage(uint32_t page) {
   return false;
 }
 
-void LiveMachineTarget::dataAccess(uint32_t linear, unsigned size, Access access) {
-  if (hit_) return;
+bool LiveMachineTarget::dataAccess(uint32_t linear, unsigned size, Access access) {
+  if (hit_) return true;
   for (const Watchpoint& w : watchpoints_) {
     if (!kindMatches(w.kind, access) || !overlaps(linear, size, w.address, w.length)) continue;
     // The first watched byte the access touched.
     hit_ = WatchHit{w.kind, std::max(linear, w.address)};
-    return;
+    return true;
   }
+  return false;
 }
 
 Result<std::string> LiveMachineTarget::monitorIcount() {

@@ -59,9 +59,9 @@ TEST_F(GdbLiveTest, ExamineReadsThroughTheGuestPageTables) {
                               "x/16xb 0xC0000000 + (int)&counter", "x/xw 0xC0000000 + (int)&read_me",
                               "x/xw 0x80000000"});
   // counter = 0, read_me = 0x600DF00D, spin_iterations = 1000, in both views.
-  EXPECT_MATCHES(out, R"(0x101[0-9a-f]+:\s+0x00\s+0x00\s+0x00\s+0x00\s+0x0d\s+0xf0\s+0x0d\s+0x60)");
-  EXPECT_MATCHES(out, R"(0xc01[0-9a-f]+:\s+0x00\s+0x00\s+0x00\s+0x00\s+0x0d\s+0xf0\s+0x0d\s+0x60)");
-  EXPECT_MATCHES(out, R"(0xc01[0-9a-f]+:\s+0x600df00d)");
+  EXPECT_MATCHES(out, R"(0x10[0-9a-f]+:\s+0x00\s+0x00\s+0x00\s+0x00\s+0x0d\s+0xf0\s+0x0d\s+0x60)");
+  EXPECT_MATCHES(out, R"(0xc010[0-9a-f]+:\s+0x00\s+0x00\s+0x00\s+0x00\s+0x0d\s+0xf0\s+0x0d\s+0x60)");
+  EXPECT_MATCHES(out, R"(0xc010[0-9a-f]+:\s+0x600df00d)");
   EXPECT_HAS(out, "Cannot access memory at address 0x80000000");
 }
 
@@ -74,7 +74,7 @@ TEST_F(GdbLiveTest, WatchOnAWordStopsRightAfterTheWritingInstruction) {
   EXPECT_MATCHES(out, R"(Old value = 0\nNew value = 1\n0x[0-9a-f]+ in bump_store \(\))");
   EXPECT_HAS(out, "$1 = 1\n");
   EXPECT_MATCHES(out, R"(Old value = 1\nNew value = 2)");
-  EXPECT_MATCHES(out, R"(<bump_store>:\s+mov\s+%eax,0xc01)");
+  EXPECT_MATCHES(out, R"(<bump_store>:\s+mov\s+%eax,0xc010)");
 }
 
 TEST_F(GdbLiveTest, ReadAndAccessWatchpointsStopAtTheirAccesses) {
@@ -86,6 +86,14 @@ TEST_F(GdbLiveTest, ReadAndAccessWatchpointsStopAtTheirAccesses) {
   EXPECT_HAS(out, "$1 = 1\n");
   EXPECT_HAS(out, "Hardware access (read/write) watchpoint 2");
   EXPECT_MATCHES(out, R"(Value = 1000\n0x[0-9a-f]+ in .*\n=> 0x[0-9a-f]+ <.*>:\s+test\s+%ecx,%ecx)");
+}
+
+TEST_F(GdbLiveTest, BreakpointAtAnInterruptHandlerStopsBeforeItRuns) {
+  std::string out = live.gdb({"break *timer_handler", "continue", "x/dw &ticks", "continue",
+                              "x/dw &ticks", "bt 1"});
+  EXPECT_MATCHES(out, R"(Breakpoint 1, 0x[0-9a-f]+ in timer_handler \(\))");
+  // The handler has not run when gdb stops; once it has, ticks is 1.
+  EXPECT_MATCHES(out, R"(0x10[0-9a-f]+:\s+0\n[\s\S]*0x10[0-9a-f]+:\s+1\n)");
 }
 
 TEST_F(GdbLiveTest, FloatRegistersAreEightyBitsInStackOrder) {
@@ -116,7 +124,7 @@ TEST_F(GdbLiveTest, LiveWritesChangeWhatTheGuestDoes) {
   std::string out = live.gdb({"set $eax = 5", "p $eax", "set var *(int*)&spin_iterations = 7",
                               "x/dw &spin_iterations", "set $eax = 0x2badb002", "continue"});
   EXPECT_HAS(out, "$1 = 5\n");
-  EXPECT_MATCHES(out, R"(0x101[0-9a-f]+:\s+7\n)");
+  EXPECT_MATCHES(out, R"(0x10[0-9a-f]+:\s+7\n)");
   EXPECT_HAS(out, "tandem: the guest powered off at icount");
   EXPECT_HAS(out, "exited normally");
 }
@@ -128,7 +136,7 @@ TEST_F(ReadOnlyGdbLiveTest, WritesAreRefusedWithTheReasonShown) {
                   "read-only: writes to registers and memory are refused'");
   EXPECT_MATCHES(out, R"(Cannot access memory at address 0x[0-9a-f]+)");
   EXPECT_HAS(out, "$1 = 732803074");  // unchanged: the multiboot magic
-  EXPECT_MATCHES(out, R"(0x101[0-9a-f]+:\s+0x00000000)");
+  EXPECT_MATCHES(out, R"(0x10[0-9a-f]+:\s+0x00000000)");
 }
 
 TEST_F(GdbLiveTest, CtrlCInterruptsAContinue) {
@@ -152,7 +160,7 @@ TEST_F(GdbLiveTest, CtrlCInterruptsAContinue) {
 
 TEST_F(GdbLiveTest, RunningToTheEndReportsTheGuestExited) {
   std::string out = live.gdb({"continue", "info registers"});
-  EXPECT_HAS(out, "tandem: the guest powered off at icount 6314");
+  EXPECT_MATCHES(out, R"(tandem: the guest powered off at icount [0-9]+\n)");
   EXPECT_HAS(out, "[Inferior 1 (Remote target) exited normally]");
   EXPECT_HAS(out, "The program has no registers now.");
 }

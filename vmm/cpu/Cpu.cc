@@ -345,6 +345,7 @@ RunResult Cpu::run(uint64_t max_instructions) {
   uint64_t start = st.icount;
   run_target_ = st.icount + max_instructions;
   stop_requested_ = false;
+  debug_stop_ = false;  // a stop asked for by the last instruction of the previous run
   for (;;) {
     if (blocks_.hasRetired()) blocks_.freeRetired();
     if (shutdown_) {
@@ -356,6 +357,12 @@ RunResult Cpu::run(uint64_t max_instructions) {
       return {StopReason::kRequested, st.icount - start};
     }
     if (st.icount >= run_target_) return {StopReason::kBudget, st.icount - start};
+    if (__builtin_expect(debugger_ != nullptr, 0)) {
+      if (debug_stop_ || debugger_->stopBefore(st.eip, st.seg[CS].base + st.eip)) {
+        debug_stop_ = false;
+        return {StopReason::kDebugger, st.icount - start};
+      }
+    }
 
     if (st.intr_shadow) {
       // The instruction after STI / MOV SS runs before any interrupt.

@@ -31,6 +31,7 @@ enum class StopReason {
   kHalted,     // HLT with no interrupt to wake it
   kShutdown,   // triple fault: the machine must be reset
   kRequested,  // the board asked the CPU to stop (requestStop)
+  kDebugger,   // the attached CpuDebugger asked to stop
 };
 
 struct RunResult {
@@ -113,8 +114,8 @@ class Cpu {
 
   // Translates a linear address for a debugger: no faults, no A/D updates.
   bool debugTranslate(uint32_t linear, uint64_t* phys);
-  // Attaches a debugger that watches data accesses (nullptr detaches). Call
-  // again whenever the pages it watches change: the TLB is flushed.
+  // Attaches a debugger (see CpuDebugger; nullptr detaches). Call again
+  // whenever the data pages it watches change: the TLB is flushed.
   void setDebugger(CpuDebugger* d) {
     debugger_ = d;
     tlbFlush(true);
@@ -135,6 +136,8 @@ class Cpu {
   bool shutdown_ = false;
   uint64_t run_target_ = 0;  // icount at which the current run() ends
   CpuDebugger* debugger_ = nullptr;
+  bool debug_stop_ = false;  // the debugger wants the run to end after this instruction
+  void noteDataAccess(uint32_t lin, unsigned size, Access acc);
 
   // Valid offsets of each segment register for reads and writes: offsets
   // lo .. lo+span; span -1 when the access is not allowed at all.

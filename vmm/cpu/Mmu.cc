@@ -67,6 +67,13 @@ void Cpu::physWrite(uint32_t phys, unsigned size, uint32_t v) {
   bus.mmioWrite(GuestPhys(phys), size, v);
 }
 
+void Cpu::noteDataAccess(uint32_t lin, unsigned size, Access acc) {
+  if (debugger_->dataAccess(lin, size, acc)) {
+    stop_ = true;  // end the block after this instruction
+    debug_stop_ = true;
+  }
+}
+
 void Cpu::noteCodeWrite(uint32_t phys) {
   uint64_t pfn = phys >> kPageShift;
   if (blocks_.invalidatePage(pfn)) {
@@ -157,13 +164,13 @@ uint64_t Cpu::readLinearSlow(uint32_t lin, unsigned size, bool user) {
   uint32_t in_page = kPageSize - (lin & (kPageSize - 1));
   if (size <= in_page && size <= 4) {
     uint32_t p = translate(lin, Access::kRead, user);
-    if (debugger_) debugger_->dataAccess(lin, size, Access::kRead);
+    if (debugger_) noteDataAccess(lin, size, Access::kRead);
     return physRead(p, size);
   }
   // Crossing a page, or 8 bytes: translate every page first, then by bytes.
   uint32_t p0 = translate(lin, Access::kRead, user);
   uint32_t p1 = size > in_page ? translate(lin + in_page, Access::kRead, user) : 0;
-  if (debugger_) debugger_->dataAccess(lin, size, Access::kRead);
+  if (debugger_) noteDataAccess(lin, size, Access::kRead);
   uint64_t v = 0;
   for (unsigned i = 0; i < size; ++i) {
     uint32_t p = i < in_page ? p0 + i : p1 + (i - in_page);
@@ -176,13 +183,13 @@ void Cpu::writeLinearSlow(uint32_t lin, unsigned size, uint64_t v, bool user) {
   uint32_t in_page = kPageSize - (lin & (kPageSize - 1));
   if (size <= in_page && size <= 4) {
     uint32_t p = translate(lin, Access::kWrite, user);
-    if (debugger_) debugger_->dataAccess(lin, size, Access::kWrite);
+    if (debugger_) noteDataAccess(lin, size, Access::kWrite);
     physWrite(p, size, static_cast<uint32_t>(v));
     return;
   }
   uint32_t p0 = translate(lin, Access::kWrite, user);
   uint32_t p1 = size > in_page ? translate(lin + in_page, Access::kWrite, user) : 0;
-  if (debugger_) debugger_->dataAccess(lin, size, Access::kWrite);
+  if (debugger_) noteDataAccess(lin, size, Access::kWrite);
   for (unsigned i = 0; i < size; ++i) {
     uint32_t p = i < in_page ? p0 + i : p1 + (i - in_page);
     physWrite(p, 1, (v >> (8 * i)) & 0xFF);
@@ -202,7 +209,7 @@ void Cpu::readBytesLinear(uint32_t lin, void* out, unsigned n, bool user) {
   auto* o = static_cast<uint8_t*>(out);
   // Translate every page first so that a fault leaves nothing half done.
   translatePages(lin, n, Access::kRead, user);
-  if (debugger_) debugger_->dataAccess(lin, n, Access::kRead);
+  if (debugger_) noteDataAccess(lin, n, Access::kRead);
   for (unsigned i = 0; i < n;) {
     uint32_t a = lin + i;
     unsigned chunk = std::min<unsigned>(n - i, kPageSize - (a & (kPageSize - 1)));
@@ -219,7 +226,7 @@ void Cpu::readBytesLinear(uint32_t lin, void* out, unsigned n, bool user) {
 void Cpu::writeBytesLinear(uint32_t lin, const void* in, unsigned n, bool user) {
   const auto* src = static_cast<const uint8_t*>(in);
   translatePages(lin, n, Access::kWrite, user);
-  if (debugger_) debugger_->dataAccess(lin, n, Access::kWrite);
+  if (debugger_) noteDataAccess(lin, n, Access::kWrite);
   for (unsigned i = 0; i < n;) {
     uint32_t a = lin + i;
     unsigned chunk = std::min<unsigned>(n - i, kPageSize - (a & (kPageSize - 1)));

@@ -24,10 +24,20 @@ class GdbSessionTest : public ::testing::Test {
   }
   uint32_t eip() { return guest.machine->cpu().st.eip; }
   uint64_t icount() { return guest.machine->icount().value(); }
-  std::string breakAt(const char* sym) {
+  std::string breakAt(const char* sym, uint32_t offset = 0) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "Z0,%x,1", guest.symbol(sym));
+    std::snprintf(buf, sizeof buf, "Z0,%x,1", guest.symbol(sym) + offset);
     return send(buf);
+  }
+  uint32_t peek32(const char* sym) {
+    uint32_t v = 0;
+    EXPECT_TRUE(guest.machine->memory().read(GuestPhys(guest.symbol(sym)), &v, 4));
+    return v;
+  }
+  void poke32(const char* sym, uint32_t v) {
+    char req[64];
+    std::snprintf(req, sizeof req, "M%x,4:%s", guest.symbol(sym), hex32(v).c_str());
+    EXPECT_EQ(send(req), "OK");
   }
 
   test::GdbTestGuest guest;
@@ -105,6 +115,51 @@ TEST_F(GdbSessionTest, BreakpointStopsWhenEipReachesIt) {
   uint8_t byte = 0;
   ASSERT_TRUE(guest.machine->memory().read(GuestPhys(guest.symbol("paging_on")), &byte, 1));
   EXPECT_NE(byte, 0xCC);
+}
+
+TEST_F(GdbSessionTest, BreakpointAtAnInterruptHandlerStopsBeforeItsFirstInstruction) {
+  // The code that waits for the interrupt runs freely (no breakpoint in
+  // its page); the CPU stops as it enters the handler's page.
+  breakAt("timer_handler");
+  send("c");
+  EXPECT_EQ(eip(), guest.symbol("timer_handler"));
+  EXPECT_EQ(peek32("ticks"), 0u);
+  send("c");
+  EXPECT_EQ(eip(), guest.symbol("timer_handler"));
+  EXPECT_EQ(peek32("ticks"), 1u);
+}
+
+TEST_F(GdbSessionTest, HandlerBreakpointIsSeenWhenTheInterruptComesMidStep) {
+  // A breakpoint on the HLT makes its page one that runs a step at a time;
+  // the interrupt that ends the HLT is delivered within a step.
+  breakAt("timer_wait", 1);
+  breakAt("timer_handler");
+  send("c");
+  EXPECT_EQ(eip(), guest.symbol("timer_wait") + 1);
+  uint64_t at_hlt = icount();
+  // The HLT retires; the CPU waits in it with EIP on the next instruction.
+  send("s");
+  EXPECT_EQ(eip(), guest.symbol("timer_wait") + 2);
+  EXPECT_EQ(icount(), at_hlt + 1);
+  // The next step delivers the interrupt and stops before the handler runs.
+  send("s");
+  EXPECT_EQ(eip(), guest.symbol("timer_handler"));
+  EXPECT_EQ(peek32("ticks"), 0u);
+  EXPECT_EQ(icount(), at_hlt + 1);
+  send("c");
+  EXPECT_EQ(eip(), guest.symbol("timer_wait") + 1);  // back on the HLT for the next tick
+  EXPECT_EQ(peek32("ticks"), 1u);
+}
+
+TEST_F(GdbSessionTest, CodeAwayFromBreakpointsRunsAtFullSpeed) {
+  poke32("spin_iterations", 200000);
+  breakAt("far_function");
+  send("c");
+  EXPECT_EQ(eip(), guest.symbol("far_function"));
+  EXPECT_GT(icount(), 400000u);
+  // Only the instructions in far_function's page ran one at a time: the
+  // timer handler's, three ticks of five instructions.
+  EXPECT_LT(target.singleSteps(), 100u);
 }
 
 TEST_F(GdbSessionTest, ContinueFromABreakpointMovesOnToTheNextHit) {
@@ -245,10 +300,7 @@ TEST_F(GdbSessionTest, PowerOffIsReportedAsExitAndStaysSo) {
 }
 
 TEST_F(GdbSessionTest, InterruptStopsAContinueWithSigint) {
-  char req[64];
-  std::snprintf(req, sizeof req, "M%x,4:%s", guest.symbol("spin_iterations"),
-                hex32(0xFFFFFFFF).c_str());
-  EXPECT_EQ(send(req), "OK");
+  poke32("spin_iterations", 0xFFFFFFFF);
   io.interrupt_after = 2;
   EXPECT_EQ(send("c").substr(0, 3), "T02");
   EXPECT_EQ(io.polls, 3);
