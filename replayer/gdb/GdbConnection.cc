@@ -46,8 +46,11 @@ bool GdbConnection::interruptRequested() {
     auto e = reader_.feed(inbox_[inbox_pos_]);
     if (!e) continue;
     if (e->kind == PacketEvent::Kind::kInterrupt) interrupt = true;
-    else pending_.push_back(std::move(*e));
+    else if (pending_.size() < kMaxPending) pending_.push_back(std::move(*e));
+    else ++stats_.dropped_while_running;
   }
+  inbox_.clear();
+  inbox_pos_ = 0;
   return interrupt;
 }
 

@@ -21,6 +21,9 @@ class GdbConnection final : private SessionIo {
   static constexpr size_t kPacketSize = 0x4000;
   // A rejected packet is resent at most this many times in a row.
   static constexpr unsigned kMaxResends = 8;
+  // Packets kept while the target runs (gdb sends none then); more are
+  // dropped.
+  static constexpr size_t kMaxPending = 64;
 
   GdbConnection(GdbChannel& channel, GdbTarget& target);
 
@@ -36,6 +39,7 @@ class GdbConnection final : private SessionIo {
     uint64_t bad_checksums = 0;
     uint64_t too_long = 0;
     uint64_t resends = 0;
+    uint64_t dropped_while_running = 0;
   };
   const Stats& stats() const { return stats_; }
 

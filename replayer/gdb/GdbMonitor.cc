@@ -12,7 +12,7 @@ constexpr const char* kHelp =
     "  help              this list\n"
     "  icount            the current instruction count\n"
     "  seek ICOUNT       go to an instruction count (replay)\n"
-    "  events [N]        the next N recorded events (replay; default 10)\n"
+    "  events [N]        the next N recorded events (replay; default 10, at most 1000)\n"
     "  digest            digest of registers, devices and memory\n"
     "  diverge           stop replaying; the guest runs live from here (replay)\n"
     "  phys ADDR [LEN]   physical memory as hex (LEN default 16, at most 4096)\n";
@@ -91,7 +91,7 @@ GdbMonitor::Output GdbMonitor::run(std::string_view command_line) {
   }
   if (cmd == "events") {
     std::optional<uint64_t> n = args == 0 ? kDefaultEvents : args == 1 ? parseNumber(w[1]) : std::nullopt;
-    if (!n) return usage("events [N]");
+    if (!n || *n > kMaxEvents) return usage("events [N], N at most 1000");
     return fromResult(target_.monitorEvents(*n));
   }
   if (cmd == "digest") {

@@ -3,12 +3,13 @@
 //   help               what the commands are
 //   icount             the current instruction count
 //   seek ICOUNT        go to an instruction count (replay only)
-//   events [N]         the next N recorded events (replay only)
+//   events [N]         the next N recorded events (replay only; N <= 1000)
 //   digest             the machine's digest (registers, devices, memory)
 //   diverge            leave replay and run the guest live (replay only)
 //   phys ADDR [LEN]    physical memory, as hex
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,7 @@ class GdbMonitor {
 
   static constexpr uint64_t kMaxPhysBytes = 4096;
   static constexpr uint64_t kDefaultEvents = 10;
+  static constexpr uint64_t kMaxEvents = 1000;
 
  private:
   GdbTarget& target_;

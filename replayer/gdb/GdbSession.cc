@@ -125,6 +125,12 @@ SessionReply GdbSession::handle(std::string_view payload, SessionIo& io) {
 }
 
 std::string GdbSession::stopReply(const StopEvent& e) {
+  if (e.kind == StopEvent::Kind::kExited) return formatStopReply(e, I386Registers{}, {});
+  return formatStopReply(e, target_.registers(), {client_swbreak_, client_hwbreak_});
+}
+
+std::string GdbSession::formatStopReply(const StopEvent& e, const I386Registers& regs,
+                                        StopFeatures features) {
   char buf[64];
   if (e.kind == StopEvent::Kind::kExited) {
     std::snprintf(buf, sizeof buf, "W%02x", e.exit_code & 0xFF);
@@ -135,8 +141,8 @@ std::string GdbSession::stopReply(const StopEvent& e) {
   std::string out = buf;
   switch (e.kind) {
     case StopEvent::Kind::kBreakpoint:
-      if (e.breakpoint == BreakKind::kSoftware && client_swbreak_) out += "swbreak:;";
-      if (e.breakpoint == BreakKind::kHardware && client_hwbreak_) out += "hwbreak:;";
+      if (e.breakpoint == BreakKind::kSoftware && features.swbreak) out += "swbreak:;";
+      if (e.breakpoint == BreakKind::kHardware && features.hwbreak) out += "hwbreak:;";
       break;
     case StopEvent::Kind::kWatchpoint:
       std::snprintf(buf, sizeof buf, "%s:%x;", watchKeyword(e.watch), e.watch_address);
@@ -147,7 +153,6 @@ std::string GdbSession::stopReply(const StopEvent& e) {
     default: break;
   }
   // The registers gdb needs first, so it need not ask for them.
-  I386Registers regs = target_.registers();
   std::array<uint8_t, 10> scratch;
   for (unsigned n : {kEspRegnum, kEbpRegnum, kEipRegnum}) {
     std::snprintf(buf, sizeof buf, "%02x:", n);
@@ -163,11 +168,7 @@ std::string GdbSession::resume(ResumeAction action, SessionIo& io) {
   if (exited_) return stopReply(last_stop_);
   Result<StopEvent> r = target_.resume(action, io);
   if (!r) return error(r.error());
-  if (!r->note.empty()) {
-    std::string line = r->note;
-    if (line.back() != '\n') line += '\n';
-    io.sendPacket("O" + toHex(line));
-  }
+  if (!r->note.empty()) sendConsole(r->note.back() == '\n' ? r->note : r->note + "\n", io);
   last_stop_ = std::move(*r);
   if (last_stop_.kind == StopEvent::Kind::kExited) exited_ = true;
   return stopReply(last_stop_);
@@ -354,11 +355,14 @@ std::string GdbSession::monitor(std::string_view hex, SessionIo& io) {
   if (!bytes) return std::string(kErrSyntax);
   GdbMonitor::Output out =
       monitor_.run(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
-  // Console output in pieces that fit a packet ("O" plus two digits a byte).
-  size_t chunk = (packet_size_ - 1) / 2;
-  for (size_t i = 0; i < out.text.size(); i += chunk)
-    io.sendPacket("O" + toHex(std::string_view(out.text).substr(i, chunk)));
+  sendConsole(out.text, io);
   return std::string(kOk);
+}
+
+void GdbSession::sendConsole(std::string_view text, SessionIo& io) {
+  // In pieces that fit a packet: "O" and two hex digits a byte.
+  size_t chunk = (packet_size_ - 1) / 2;
+  for (size_t i = 0; i < text.size(); i += chunk) io.sendPacket("O" + toHex(text.substr(i, chunk)));
 }
 
 }  // namespace tandem::gdb

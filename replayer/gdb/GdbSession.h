@@ -49,6 +49,17 @@ class GdbSession {
   // The reply for a packet that was too long to keep.
   static std::string tooLongReply() { return "E01"; }
 
+  // Which stop reasons the client said it understands (qSupported).
+  struct StopFeatures {
+    bool swbreak = false;
+    bool hwbreak = false;
+  };
+  // A stop reply: "W" and the exit code, or "T", the signal, the thread,
+  // the reason (swbreak, hwbreak, watch/rwatch/awatch and the address,
+  // replaylog:begin/end) and ESP, EBP and EIP from `regs`.
+  static std::string formatStopReply(const StopEvent& e, const I386Registers& regs,
+                                     StopFeatures features);
+
   static constexpr std::string_view kErrSyntax = "E01";
   static constexpr std::string_view kErrMemory = "E14";
   static constexpr std::string_view kErrNoThread = "E02";
@@ -79,6 +90,7 @@ class GdbSession {
   std::string supported(std::string_view features);
   std::string readFeatures(std::string_view args);
   std::string monitor(std::string_view hex, SessionIo& io);
+  void sendConsole(std::string_view text, SessionIo& io);
 };
 
 }  // namespace tandem::gdb

@@ -84,7 +84,10 @@ class GdbTarget {
   virtual Status removeWatchpoint(WatchKind kind, uint32_t address, uint32_t length) = 0;
 
   // Monitor commands (see GdbMonitor). Each returns the text to show, or
-  // why the command is not available on this target.
+  // why the command is not available on this target. gdb does not expect
+  // a monitor command to move the target: after a seek, its cached
+  // registers are stale until the next stop, which the text should say
+  // (`maintenance flush register-cache` refreshes them).
   virtual Result<std::string> monitorIcount() = 0;
   virtual Result<std::string> monitorSeek(uint64_t icount) = 0;
   virtual Result<std::string> monitorEvents(uint64_t count) = 0;

@@ -17,14 +17,14 @@ namespace {
 
 class GdbLiveTest : public ::testing::Test {
  protected:
+  explicit GdbLiveTest(const std::vector<std::string>& server_args = {}) : live(server_args) {}
   void SetUp() override { ASSERT_TRUE(live.serving()) << "tandem gdb-live did not start"; }
   GdbLiveSession live;
 };
 
-class ReadOnlyGdbLiveTest : public ::testing::Test {
+class ReadOnlyGdbLiveTest : public GdbLiveTest {
  protected:
-  void SetUp() override { ASSERT_TRUE(live.serving()) << "tandem gdb-live did not start"; }
-  GdbLiveSession live{{"--read-only"}};
+  ReadOnlyGdbLiveTest() : GdbLiveTest({"--read-only"}) {}
 };
 
 TEST_F(GdbLiveTest, InfoRegistersShowsTheMultibootEntryState) {

@@ -101,6 +101,18 @@ TEST_F(GdbConnectionTest, InterruptByteStopsARunningTarget) {
   EXPECT_LT(guest.machine->icount().value(), 3 * LiveTargetOptions{}.slice);
 }
 
+TEST_F(GdbConnectionTest, PacketsFloodingARunAreBoundedAndTheInterruptStillSeen) {
+  char poke[64];
+  std::snprintf(poke, sizeof poke, "M%x,4:%s", guest.symbol("spin_iterations"),
+                hex32(0xFFFFFFFF).c_str());
+  std::string flood;
+  for (int i = 0; i < 1000; ++i) flood += framePacket("qC");
+  Served r = run(framePacket(poke) + framePacket("c") + flood + "\x03");
+  EXPECT_NE(r.output.find("$T02"), std::string::npos);
+  EXPECT_EQ(r.stats.dropped_while_running, 1000 - GdbConnection::kMaxPending);
+  EXPECT_EQ(r.stats.packets, 2 + GdbConnection::kMaxPending);
+}
+
 TEST_F(GdbConnectionTest, InterruptWhileStoppedIsIgnored) {
   Served r = run("\x03" + framePacket("qC"));
   EXPECT_EQ(r.output, "+" + framePacket("QC1"));

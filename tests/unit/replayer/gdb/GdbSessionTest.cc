@@ -307,6 +307,43 @@ TEST_F(GdbSessionTest, InterruptStopsAContinueWithSigint) {
   EXPECT_EQ(eip() - guest.symbol("spin") <= 2, true);
 }
 
+TEST(GdbStopReply, NamesEachReasonTheWayGdbReadsIt) {
+  I386Registers regs{};
+  regs.gpr[ESP] = 0x1000;
+  regs.eip = 0xC0100000;
+  using Kind = StopEvent::Kind;
+  GdbSession::StopFeatures both{true, true}, none{};
+  StopEvent e;
+  EXPECT_EQ(GdbSession::formatStopReply(e, regs, both),
+            "T05thread:1;04:00100000;05:00000000;08:000010c0;");
+  e.kind = Kind::kBreakpoint;
+  e.breakpoint = BreakKind::kHardware;
+  EXPECT_NE(GdbSession::formatStopReply(e, regs, both).find("T05thread:1;hwbreak:;"),
+            std::string::npos);
+  // A client that did not ask for swbreak/hwbreak gets a plain SIGTRAP.
+  EXPECT_EQ(GdbSession::formatStopReply(e, regs, none).find("break"), std::string::npos);
+  e.kind = Kind::kWatchpoint;
+  e.watch = WatchKind::kAccess;
+  e.watch_address = 0xC0101004;
+  EXPECT_NE(GdbSession::formatStopReply(e, regs, none).find("awatch:c0101004;"), std::string::npos);
+  e.kind = Kind::kHistoryBegin;
+  EXPECT_NE(GdbSession::formatStopReply(e, regs, none).find("T05thread:1;replaylog:begin;"),
+            std::string::npos);
+  e.kind = Kind::kHistoryEnd;
+  EXPECT_NE(GdbSession::formatStopReply(e, regs, none).find("replaylog:end;"), std::string::npos);
+  e.kind = Kind::kSignal;
+  e.signal = gdb_signal::kSegv;
+  EXPECT_EQ(GdbSession::formatStopReply(e, regs, none).substr(0, 3), "T0b");
+  e.kind = Kind::kExited;
+  e.exit_code = 3;
+  EXPECT_EQ(GdbSession::formatStopReply(e, regs, none), "W03");
+}
+
+TEST_F(GdbSessionTest, MonitorEventsCountIsBounded) {
+  send("qRcmd," + toHex(std::string_view("events 100000")));
+  EXPECT_NE(io.consoleText().find("usage: events [N]"), std::string::npos);
+}
+
 TEST_F(GdbSessionTest, ThreadQueriesDescribeOneThread) {
   EXPECT_EQ(send("qC"), "QC1");
   EXPECT_EQ(send("qfThreadInfo"), "m1");
