@@ -11,10 +11,18 @@ constexpr char kListening[] = "listening on 127.0.0.1:";
 
 }  // namespace
 
-GdbLiveSession::GdbLiveSession(const std::vector<std::string>& extra_args) {
+GdbLiveSession::GdbLiveSession(const std::vector<std::string>& extra_args) : symbols_(kGuest) {
   std::vector<std::string> argv = {TANDEM_BIN, "gdb-live", "--kernel", kGuest, "--port", "0",
                                    "--once"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  startServer(argv);
+}
+
+GdbLiveSession::GdbLiveSession(DefaultGuest) {
+  startServer({TANDEM_BIN, "gdb-live", "--port", "0", "--once", "--console", "/dev/null"});
+}
+
+void GdbLiveSession::startServer(std::vector<std::string> argv) {
   server_ = Subprocess::start(argv, Subprocess::Capture::kStderrOnly);
   if (!server_ || !server_->waitFor(kListening, 10000) || !server_->waitFor("\n", 1000)) return;
   const std::string& out = server_->output();
@@ -29,8 +37,10 @@ GdbLiveSession::~GdbLiveSession() {
 }
 
 std::unique_ptr<Subprocess> GdbLiveSession::startGdb(const std::vector<std::string>& commands) {
-  std::vector<std::string> argv = {TANDEM_GDB, "-nx", "-batch", "-ex", "set pagination off",
-                                   kGuest, "-ex", "target remote 127.0.0.1:" + std::to_string(port_)};
+  std::vector<std::string> argv = {TANDEM_GDB, "-nx", "-batch", "-ex", "set pagination off"};
+  if (!symbols_.empty()) argv.push_back(symbols_);
+  argv.push_back("-ex");
+  argv.push_back("target remote 127.0.0.1:" + std::to_string(port_));
   for (const std::string& c : commands) {
     argv.push_back("-ex");
     argv.push_back(c);

@@ -1,6 +1,7 @@
-// `tandem gdb-live` serving the gdb test guest (guest/tests/gdb_target.elf)
-// on a free port, and Debian's gdb run against it in batch mode with the
-// guest's ELF file for symbols.
+// `tandem gdb-live` serving a guest on a free port (the gdb test guest,
+// guest/tests/gdb_target.elf, unless told otherwise), and Debian's gdb run
+// against it in batch mode, with the guest's ELF file for symbols when
+// there is one.
 #pragma once
 
 #include <memory>
@@ -15,6 +16,9 @@ class GdbLiveSession {
  public:
   // Starts the server with `extra_args` after the usual ones.
   explicit GdbLiveSession(const std::vector<std::string>& extra_args = {});
+  struct DefaultGuest {};
+  // The default guest (Debian's kernel); its console goes nowhere.
+  explicit GdbLiveSession(DefaultGuest);
   ~GdbLiveSession();
 
   bool serving() const { return port_ != 0; }
@@ -31,7 +35,10 @@ class GdbLiveSession {
   static constexpr int kGdbTimeoutMs = 60000;
 
  private:
+  void startServer(std::vector<std::string> argv);
+
   std::unique_ptr<Subprocess> server_;
+  std::string symbols_;  // the ELF file gdb loads, if any
   int port_ = 0;
 };
 

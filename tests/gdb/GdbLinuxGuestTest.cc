@@ -1,0 +1,45 @@
+// Debian's gdb against `tandem gdb-live` on the default guest (Debian's
+// i386 kernel, no symbols): a breakpoint where the decompressed kernel is
+// entered, a step there, and a Ctrl-C once the kernel runs with paging on
+// at PAGE_OFFSET, its memory read through its own page tables.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <regex>
+
+#include "tests/gdb/GdbLiveSession.h"
+
+namespace tandem::test {
+namespace {
+
+// CONFIG_PHYSICAL_START (see GUEST.md): where the decompressor leaves the
+// kernel and enters it (startup_32, paging off).
+constexpr char kKernelEntry[] = "0x1000000";
+
+TEST(GdbLinuxGuest, BreakAtTheKernelEntryStepAndInterruptTheRunningKernel) {
+  GdbLiveSession live{GdbLiveSession::DefaultGuest{}};
+  ASSERT_TRUE(live.serving());
+  auto g = live.startGdb({std::string("break *") + kKernelEntry, "continue", "monitor icount",
+                          "stepi", "monitor icount", "p/x $pc", "delete", "echo RUNNING\\n",
+                          "continue", "p/x $pc", "x/4xb $pc", "p/x $cs", "kill"});
+  ASSERT_TRUE(g);
+  ASSERT_TRUE(g->waitFor("RUNNING", 600000)) << g->output();
+  ::sleep(3);
+  g->signal(SIGINT);
+  g->wait(60000);
+  const std::string& out = g->output();
+  EXPECT_NE(out.find("Breakpoint 1, 0x01000000 in ?? ()"), std::string::npos) << out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(icount (\d+)\n0x01000006 in [^\n]*\nicount (\d+)\n)"))) << out;
+  EXPECT_EQ(std::stoull(m[2]), std::stoull(m[1]) + 1);
+  EXPECT_NE(out.find("Program received signal SIGINT, Interrupt."), std::string::npos) << out;
+  // Interrupted in the kernel proper, above PAGE_OFFSET, and its code is
+  // readable through the guest's page tables.
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(\$2 = 0xc[0-9a-f]{7}\n0xc[0-9a-f]{7}[^\n]*:\s+0x)")))
+      << out;
+  EXPECT_NE(out.find("$3 = 0x60"), std::string::npos) << out;  // __KERNEL_CS
+}
+
+}  // namespace
+}  // namespace tandem::test
