@@ -52,7 +52,8 @@ GdbChannel::ReadResult FdChannel::read(std::span<uint8_t> out, int timeout_ms) {
       closed_ = true;
       return {0, true};
     }
-    if (n > 0 && listen_fd_ >= 0 && (fds[1].revents & POLLIN)) rejectWaitingClient();
+    // The client first: when it has just left, whoever connects next is
+    // the next client, not one to turn away.
     if (n > 0 && fds[0].revents) {
       ssize_t got = ::recv(fd_, out.data(), out.size(), 0);
       if (got > 0) return {static_cast<size_t>(got), false};
@@ -60,6 +61,7 @@ GdbChannel::ReadResult FdChannel::read(std::span<uint8_t> out, int timeout_ms) {
       closed_ = true;
       return {0, true};
     }
+    if (n > 0 && listen_fd_ >= 0 && (fds[1].revents & POLLIN)) rejectWaitingClient();
     if (timeout_ms >= 0 && std::chrono::steady_clock::now() >= deadline) return {0, false};
   }
 }

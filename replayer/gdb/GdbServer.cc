@@ -68,6 +68,7 @@ GdbServer::End GdbServer::serve(GdbTarget& target, bool once) {
     FdChannel channel(client, fd_, &stop_);
     GdbConnection connection(channel, target);
     GdbConnection::End end = connection.serve();
+    target.clearBreakpointsAndWatchpoints();
     const auto& st = connection.stats();
     TANDEM_LOG("gdb", Info, "client done: %llu packets, %llu bad checksums, %llu too long",
                static_cast<unsigned long long>(st.packets),

@@ -82,6 +82,9 @@ class GdbTarget {
   virtual Status removeBreakpoint(BreakKind kind, uint32_t address) = 0;
   virtual Status insertWatchpoint(WatchKind kind, uint32_t address, uint32_t length) = 0;
   virtual Status removeWatchpoint(WatchKind kind, uint32_t address, uint32_t length) = 0;
+  // Drops every breakpoint and watchpoint (a client left without removing
+  // its own; the next one starts with none).
+  virtual void clearBreakpointsAndWatchpoints() = 0;
 
   // Monitor commands (see GdbMonitor). Each returns the text to show, or
   // why the command is not available on this target. gdb does not expect

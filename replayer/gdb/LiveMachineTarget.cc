@@ -295,6 +295,12 @@ Status LiveMachineTarget::removeWatchpoint(WatchKind kind, uint32_t address, uin
   return {};
 }
 
+void LiveMachineTarget::clearBreakpointsAndWatchpoints() {
+  breakpoints_.clear();
+  watchpoints_.clear();
+  debuggerChanged();
+}
+
 bool LiveMachineTarget::stopBefore(uint32_t eip, uint32_t linear) {
   switch (mode_) {
     case Mode::kStepping:

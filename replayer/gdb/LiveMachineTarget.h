@@ -63,6 +63,7 @@ class LiveMachineTarget final : public GdbTarget, private CpuDebugger {
   Status removeBreakpoint(BreakKind kind, uint32_t address) override;
   Status insertWatchpoint(WatchKind kind, uint32_t address, uint32_t length) override;
   Status removeWatchpoint(WatchKind kind, uint32_t address, uint32_t length) override;
+  void clearBreakpointsAndWatchpoints() override;
 
   Result<std::string> monitorIcount() override;
   Result<std::string> monitorSeek(uint64_t icount) override;

@@ -11,9 +11,10 @@ constexpr char kListening[] = "listening on 127.0.0.1:";
 
 }  // namespace
 
-GdbLiveSession::GdbLiveSession(const std::vector<std::string>& extra_args) : symbols_(kGuest) {
-  std::vector<std::string> argv = {TANDEM_BIN, "gdb-live", "--kernel", kGuest, "--port", "0",
-                                   "--once"};
+GdbLiveSession::GdbLiveSession(const std::vector<std::string>& extra_args, Clients clients)
+    : symbols_(kGuest) {
+  std::vector<std::string> argv = {TANDEM_BIN, "gdb-live", "--kernel", kGuest, "--port", "0"};
+  if (clients == kOneClient) argv.push_back("--once");
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   startServer(argv);
 }

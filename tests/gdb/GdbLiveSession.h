@@ -14,8 +14,11 @@ namespace tandem::test {
 
 class GdbLiveSession {
  public:
+  // Whether the server ends after its first client (--once).
+  enum Clients { kOneClient, kManyClients };
   // Starts the server with `extra_args` after the usual ones.
-  explicit GdbLiveSession(const std::vector<std::string>& extra_args = {});
+  explicit GdbLiveSession(const std::vector<std::string>& extra_args = {},
+                          Clients clients = kOneClient);
   struct DefaultGuest {};
   // The default guest (Debian's kernel); its console goes nowhere.
   explicit GdbLiveSession(DefaultGuest);

@@ -107,6 +107,25 @@ TEST_F(RawProtocolTest, ASecondClientIsTurnedAwayWhileOneIsServed) {
   EXPECT_TRUE(first.readUntil(gdb::framePacket("1")));
 }
 
+TEST(GdbLiveServer, BreakpointsOfAClientThatVanishedDoNotOutliveIt) {
+  GdbLiveSession live({}, GdbLiveSession::kManyClients);
+  ASSERT_TRUE(live.serving());
+  // The test guest's second instruction (CLD, right after CLI at _start).
+  const std::string second_insn = "100011";
+  {
+    TcpClient first(live.port());
+    first.send("+" + gdb::framePacket("Z0," + second_insn + ",1"));
+    ASSERT_TRUE(first.readUntil(gdb::framePacket("OK")));
+  }  // gone without removing it
+  TcpClient second(live.port());
+  second.send("+" + gdb::framePacket("c"));
+  EXPECT_TRUE(second.readUntil(gdb::framePacket("W00"))) << second.received;
+  second.send(gdb::framePacket("k"));
+  std::string server;
+  EXPECT_EQ(live.serverExit(&server), 0);
+  EXPECT_NE(server.find("killed by gdb"), std::string::npos) << server;
+}
+
 TEST(GdbLiveCommand, RefusesBadAddressesAndPorts) {
   for (auto args : std::vector<std::vector<std::string>>{{"--address", "localhost:9"},
                                                          {"--port", "70000"},
