@@ -1,7 +1,7 @@
 ; Paging: 4 KiB and 4 MiB (PSE) translations, accessed and dirty bits set
 ; by the page walk, write protection with CR0.WP set and clear, user and
 ; supervisor pages, page faults with their error code, CR2 and saved EIP
-; (not present, protection, reserved bit, instruction fetch, accesses that
+; (not present, protection, instruction fetch, accesses that
 ; cross into a missing page), and the TLB flushes the architecture
 ; guarantees: INVLPG, a CR3 load, and a CR4.PGE toggle for global pages.
 %include "sys.inc"
@@ -12,14 +12,12 @@
 ;   0x00800000  4 MiB page, identity, user
 ;   0x00C00000  4 KiB pages of pt_test, set up by each check (TEST_BASE)
 ;   0x01000000  not present
-;   0x01400000  4 MiB page with reserved bit 21 set
-;   0x01800000  4 KiB pages under a read-only directory entry
+;   0x01400000  4 KiB pages under a read-only directory entry
 LARGE_SUP  equ 0x00400000
 LARGE_ID   equ 0x00800000
 TEST_BASE  equ 0x00C00000
 PDE_NONE   equ 0x01000000
-PDE_RSVD   equ 0x01400000
-PDE_RO     equ 0x01800000
+PDE_RO     equ 0x01400000
 
 PG_P   equ 0x001
 PG_RW  equ 0x002
@@ -32,7 +30,6 @@ PG_G   equ 0x100
 ERR_P    equ 1
 ERR_W    equ 2
 ERR_U    equ 4
-ERR_RSVD equ 8
 
 CR0_WP  equ 1 << 16
 CR0_PG  equ 1 << 31
@@ -101,8 +98,7 @@ build_tables:
     mov dword [page_dir + 1 * 4], LARGE_ID | PG_P | PG_RW | PG_PS
     mov dword [page_dir + 2 * 4], LARGE_ID | PG_P | PG_RW | PG_US | PG_PS
     mov dword [page_dir + 3 * 4], pt_test + (PG_P | PG_RW | PG_US)
-    mov dword [page_dir + 5 * 4], PDE_RSVD | 0x200000 | PG_P | PG_RW | PG_PS
-    mov dword [page_dir + 6 * 4], pt_ro + (PG_P | PG_US)
+    mov dword [page_dir + 5 * 4], pt_ro + (PG_P | PG_US)
     mov dword [pt_ro], frame_f + (PG_P | PG_RW | PG_US)
     ret
 
@@ -165,7 +161,7 @@ write_protect:
     ret
 
 not_present:
-    PRINT "not-present pages and reserved bits", 10
+    PRINT "not-present pages", 10
     EXPECT_FAULT 14, 0, "#PF: read of a not-present page", mov eax, [TEST_PAGE(4) + 0x123]
     CHECK_CR2 TEST_PAGE(4) + 0x123, "not-present read"
     EXPECT_FAULT 14, ERR_W, "#PF: write to a not-present page", mov dword [TEST_PAGE(4) + 0x456], 1
