@@ -19,7 +19,7 @@ COPY_LEN equ 0x100000
 section .text
 sys_main:
     call pic_init
-    mov al, 0xEE                    ; IRQ 0 and IRQ 4
+    mov al, 0xEF                    ; IRQ 4 (IRQ 0 once the PIT is set up)
     out 0x21, al
     mov dx, COM1_MCR
     mov al, 0x0B                    ; DTR, RTS, OUT2: the UART drives IRQ 4
@@ -149,6 +149,8 @@ interrupted_rep:
     out 0x40, al
     xor al, al
     out 0x40, al
+    mov al, 0xEE
+    out 0x21, al
     mov esi, COPY_SRC
     mov edi, COPY_DST
     mov ecx, COPY_LEN

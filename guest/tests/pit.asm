@@ -2,6 +2,10 @@
 ; against the RTC's 1024 Hz periodic interrupt (an independent clock), and
 ; channel 2 as Linux uses it through port 0x61: gate, OUT in mode 0 and
 ; mode 3, the counter latch and the read-back command.
+; QEMU drops RTC interrupts it could not deliver in time when its host is
+; busy, and its RTC and PIT follow different host clocks, so each timed
+; measurement is tried up to three times until it is in range (tandem's
+; clock follows the instruction count and needs one).
 %include "sys.inc"
 %include "devices.inc"
 
@@ -12,14 +16,19 @@ PORT_B_GATE2 equ 0x01
 PORT_B_SPEAKER equ 0x02
 PORT_B_OUT2 equ 0x20
 
-; CHECK_RANGE value, low, high, "what": low <= value <= high.
-%macro CHECK_RANGE 4
-    mov eax, %1
+; MEASURED routine, low, high, "what": runs the routine (which returns its
+; measurement in EAX) up to three times until low <= EAX <= high.
+%macro MEASURED 4
+    mov dword [attempts], 3
+%%again:
+    call %1
     cmp eax, %2
-    jb %%bad
+    jb %%retry
     cmp eax, %3
     jbe %%ok
-%%bad:
+%%retry:
+    dec dword [attempts]
+    jnz %%again
     FAIL %4, " out of range"
 %%ok:
 %endmacro
@@ -63,23 +72,27 @@ measure_channel0:
 
 channel0_rates:
     PRINT "channel 0 against the RTC's 1024 Hz", 10
-    mov ecx, 1193                   ; 1000.15 Hz: 125 in 125 ms
-    mov al, 0x34                    ; channel 0, lobyte/hibyte, mode 2, binary
-    call measure_channel0
+    MEASURED rate_mode2, 112, 138, "mode 2 rate"
     PRINT "mode 2, count 1193: IRQ 0 per 128 RTC ticks "
     PRINT_VARYING eax
     PRINT 10
-    CHECK_RANGE eax, 112, 138, "mode 2 rate"
     OK "mode 2 at 1000 Hz"
-    mov ecx, 2386                   ; 500.08 Hz: 62.5 in 125 ms
-    mov al, 0x36                    ; mode 3
-    call measure_channel0
+    MEASURED rate_mode3, 56, 69, "mode 3 rate"
     PRINT "mode 3, count 2386: IRQ 0 per 128 RTC ticks "
     PRINT_VARYING eax
     PRINT 10
-    CHECK_RANGE eax, 56, 69, "mode 3 rate"
     OK "mode 3 at 500 Hz"
     ret
+
+rate_mode2:
+    mov ecx, 1193                   ; 1000.15 Hz: 125 in 125 ms
+    mov al, 0x34                    ; channel 0, lobyte/hibyte, mode 2, binary
+    jmp measure_channel0
+
+rate_mode3:
+    mov ecx, 2386                   ; 500.08 Hz: 62.5 in 125 ms
+    mov al, 0x36                    ; mode 3
+    jmp measure_channel0
 
 pit_irq:
     inc dword [pit_ticks]
@@ -91,38 +104,10 @@ pit_irq:
 ; the control word until the count runs out.
 channel2_one_shot:
     PRINT "channel 2 one-shot through port 0x61", 10
-    in al, PORT_B
-    and al, ~(PORT_B_GATE2 | PORT_B_SPEAKER)
-    out PORT_B, al
-    mov al, 0xB0                    ; channel 2, lobyte/hibyte, mode 0
-    out 0x43, al
-    mov al, 0xFF
-    out 0x42, al
-    out 0x42, al
-    in al, PORT_B
-    and eax, PORT_B_OUT2
-    CHECK_EQ eax, 0, "mode 0: OUT low after the control word"
-    mov ecx, 1
-    call wait_rtc_ticks
-    in al, PORT_B
-    or al, PORT_B_GATE2
-    out PORT_B, al
-    mov dword [rtc_count], 0
-.wait:
-    in al, PORT_B
-    test al, PORT_B_OUT2
-    jnz .high
-    mov ecx, 1
-    call wait_rtc_ticks
-    inc dword [rtc_count]
-    cmp dword [rtc_count], 200
-    jb .wait
-    FAIL "mode 0: OUT never rose"
-.high:
+    MEASURED one_shot, 45, 62, "mode 0 expiry time"
     PRINT "mode 0, count 0xFFFF: OUT rose after RTC ticks "
-    PRINT_VARYING [rtc_count]
+    PRINT_VARYING eax
     PRINT 10
-    CHECK_RANGE [rtc_count], 45, 62, "mode 0 expiry time"
     mov al, 0xE8                    ; read-back: status of channel 2
     out 0x43, al
     in al, 0x42
@@ -131,16 +116,61 @@ channel2_one_shot:
     OK "mode 0: OUT rises when the count runs out"
     ret
 
-; A latched count stays put while the counter runs on.
-channel2_latch:
-    PRINT "counter latch", 10
-    mov al, 0xB0
+; Returns the RTC ticks from the count written to OUT rising (-1: never).
+; The gate is high before the count is written: QEMU's mode 0 does not
+; wait for the gate.
+one_shot:
+    mov ecx, 1                      ; start on an RTC tick
+    call wait_rtc_ticks
+    in al, PORT_B
+    and al, ~PORT_B_SPEAKER
+    or al, PORT_B_GATE2
+    out PORT_B, al
+    mov al, 0xB0                    ; channel 2, lobyte/hibyte, mode 0
     out 0x43, al
     mov al, 0xFF
     out 0x42, al
     out 0x42, al
+    in al, PORT_B
+    and eax, PORT_B_OUT2
+    CHECK_EQ eax, 0, "mode 0: OUT low while counting"
+    xor edx, edx
+.wait:
+    in al, PORT_B
+    test al, PORT_B_OUT2
+    jnz .high
     mov ecx, 1
     call wait_rtc_ticks
+    inc edx
+    cmp edx, 200
+    jb .wait
+    mov edx, -1
+.high:
+    mov eax, edx
+    ret
+
+; A latched count stays put while the counter runs on.
+channel2_latch:
+    PRINT "counter latch", 10
+    MEASURED latch_drift, 4000, 8000, "count change over 5 RTC ticks"
+    PRINT "latched "
+    PRINT_VARYING [latched]
+    PRINT ", 5 RTC ticks later "
+    PRINT_VARYING [current]
+    PRINT 10
+    MEASURED read_back_drift, 1000, 4000, "read-back count held over 2 RTC ticks"
+    mov al, 0xE8                    ; read-back: status of channel 2
+    out 0x43, al
+    in al, 0x42
+    movzx eax, al
+    CHECK_EQ eax, 0x30, "read-back status while counting (OUT low, lobyte/hibyte, mode 0)"
+    OK "latched and read-back counts hold while the counter runs"
+    ret
+
+; Channel 2 in mode 0 from 0xFFFF, latched, read 5 RTC ticks later: returns
+; how far the counter has moved past the latched value.
+latch_drift:
+    call start_channel2
     mov al, 0x80                    ; latch channel 2
     out 0x43, al
     mov ecx, 5
@@ -151,14 +181,13 @@ channel2_latch:
     out 0x43, al
     call read_channel2
     mov [current], eax
-    PRINT "latched "
-    PRINT_VARYING [latched]
-    PRINT ", 5 RTC ticks later "
-    PRINT_VARYING [current]
-    PRINT 10
     mov eax, [latched]
     sub eax, [current]
-    CHECK_RANGE eax, 4000, 8000, "count change over 5 RTC ticks"
+    ret
+
+; As latch_drift with the read-back command latching, 2 RTC ticks.
+read_back_drift:
+    call start_channel2
     mov al, 0xD8                    ; read-back: count of channel 2
     out 0x43, al
     mov ecx, 2
@@ -169,13 +198,17 @@ channel2_latch:
     out 0x43, al
     call read_channel2
     sub ebx, eax
-    CHECK_RANGE ebx, 1000, 4000, "read-back count held over 2 RTC ticks"
-    mov al, 0xE8                    ; read-back: status of channel 2
+    mov eax, ebx
+    ret
+
+start_channel2:
+    mov al, 0xB0
     out 0x43, al
-    in al, 0x42
-    movzx eax, al
-    CHECK_EQ eax, 0x30, "read-back status while counting (OUT low, lobyte/hibyte, mode 0)"
-    OK "latched and read-back counts hold while the counter runs"
+    mov al, 0xFF
+    out 0x42, al
+    out 0x42, al
+    mov ecx, 1
+    call wait_rtc_ticks
     ret
 
 ; Returns channel 2's latched count (low byte, then high) in EAX.
@@ -217,7 +250,7 @@ channel2_square_wave:
 section .bss
 alignb 4
 pit_ticks: resd 1
-rtc_count: resd 1
 latched: resd 1
 current: resd 1
 seen: resd 1
+attempts: resd 1
