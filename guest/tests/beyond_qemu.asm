@@ -5,7 +5,8 @@
 ;     checks them when a segment register is loaded, not on each access);
 ;   - the EXT bit in the error code of a fault raised while delivering an
 ;     external event (a hardware interrupt, or an earlier exception);
-;   - #UD for LOCK on an instruction that cannot be locked (MOV).
+;   - #UD for LOCK on an instruction that cannot be locked (MOV);
+;   - INT1 (ICEBP, F1): a #DB trap (QEMU raises #UD).
 ; suite: tandem-only
 %include "sys.inc"
 
@@ -29,6 +30,8 @@ sys_main:
     call stack_segment_checks
     call ext_bit
     call lock_prefix
+    PRINT "INT1", 10
+    EXPECT_TRAP 1, "INT1 (ICEBP): #DB trap", db 0xF1
     ret
 
 data_segment_checks:
