@@ -6,7 +6,9 @@
 ;   - the EXT bit in the error code of a fault raised while delivering an
 ;     external event (a hardware interrupt, or an earlier exception);
 ;   - #UD for LOCK on an instruction that cannot be locked (MOV);
-;   - INT1 (ICEBP, F1): a #DB trap (QEMU raises #UD).
+;   - INT1 (ICEBP, F1): a #DB trap (QEMU raises #UD);
+;   - the accessed bit set in a code segment's descriptor when a far JMP
+;     loads it into CS.
 ; suite: tandem-only
 %include "sys.inc"
 
@@ -15,6 +17,7 @@ SEL_LIM    equ SEL_FREE + 0x08      ; read/write data, limit 0xFFF, byte granula
 SEL_DOWN   equ SEL_FREE + 0x10      ; expand-down data, limit 0xFFF, 32-bit
 SEL_PAGE   equ SEL_FREE + 0x18      ; read/write data, limit 0 in 4 KiB units
 SEL_LIM3   equ SEL_FREE + 0x20      ; read/write data, DPL 3, limit 0xFFF
+SEL_CODE_FRESH equ SEL_FREE + 0x28  ; ring-0 code, accessed bit clear
 
 COM1_IER equ 0x3F9
 COM1_MCR equ 0x3FC
@@ -26,12 +29,21 @@ sys_main:
     DESC SEL_DOWN, 0, 0xFFF, 0x4096
     DESC SEL_PAGE, 0, 0, 0xC092
     DESC SEL_LIM3, 0, 0xFFF, 0x40F2
+    DESC SEL_CODE_FRESH, 0, 0xFFFFF, 0xC09A
     call data_segment_checks
     call stack_segment_checks
     call ext_bit
     call lock_prefix
     PRINT "INT1", 10
     EXPECT_TRAP 1, "INT1 (ICEBP): #DB trap", db 0xF1
+    PRINT "CS loads", 10
+    jmp SEL_CODE_FRESH:.in_fresh
+.in_fresh:
+    jmp SEL_CODE0:.back
+.back:
+    movzx eax, byte [gdt + SEL_CODE_FRESH + 5]
+    CHECK_EQ eax, 0x9B, "far JMP sets the accessed bit of the code descriptor"
+    OK "far JMP sets the accessed bit of the code descriptor"
     ret
 
 data_segment_checks:
