@@ -78,6 +78,7 @@ sys_main:
     call not_present
     call fetch_faults
     call user_pages
+    call partial_progress
     call tlb_flushes
     call global_pages
     ret
@@ -231,6 +232,64 @@ user_pages:
     OK "user reads of user pages"
     ret
 
+partial_progress:
+    PRINT "partial progress at a page fault", 10
+    SET_PTE 10, frame_c + (PG_P | PG_RW)
+    mov esi, frame_a
+    mov edi, TEST_PAGE(11) - 0x100
+    mov ecx, 0x300
+    cld
+    mov dword [exc_resume], .faulted
+    mov dword [exc_vector], NOERR
+.copy:
+    rep movsb
+    FAIL "REP MOVSB into a missing page did not fault"
+.faulted:
+    CHECK_EXC 14, ERR_W, .copy, "#PF: REP MOVSB reaching a not-present page"
+    CHECK_CR2 TEST_PAGE(11), "REP MOVSB"
+    CHECK_EQ ecx, 0x200, "REP MOVSB: ECX counts the bytes left"
+    CHECK_EQ esi, frame_a + 0x100, "REP MOVSB: ESI advanced by the bytes copied"
+    CHECK_EQ edi, TEST_PAGE(11), "REP MOVSB: EDI at the missing page"
+    OK "REP MOVSB stops exactly at the missing page"
+    SET_PTE 11, frame_d + (PG_P | PG_RW)
+    mov dword [exc_resume], 0
+    rep movsb                       ; resume where it stopped
+    CHECK_EQ ecx, 0, "resumed REP MOVSB finishes"
+    mov esi, frame_a
+    mov edi, frame_c + 0xF00
+    mov ecx, 0x100 / 4
+    repe cmpsd
+    CHECK_EQ ecx, 0, "bytes before the fault"
+    mov esi, frame_a + 0x100
+    mov edi, frame_d
+    mov ecx, 0x200 / 4
+    repe cmpsd
+    CHECK_EQ ecx, 0, "bytes after the resumption"
+    OK "a resumed REP MOVSB completes the copy"
+    mov ebx, TEST_PAGE(12) + 0x10
+    mov eax, user_call_fault
+    call run_user_to_event
+    CHECK_EXC 14, ERR_W | ERR_U, user_call_fault.call, "#PF: CALL pushing into a not-present page"
+    CHECK_CR2 TEST_PAGE(12) + 0xC, "CALL push"
+    CHECK_EQ dword [exc_esp], TEST_PAGE(12) + 0x10, "a faulting CALL leaves ESP alone"
+    OK "a CALL whose push faults changes nothing"
+    SET_PTE 3, frame_d + (PG_P | PG_RW)
+    mov ebx, TEST_PAGE(3)
+    mov eax, user_jump
+    call run_user_to_event
+    CHECK_EXC 14, ERR_P | ERR_U, TEST_PAGE(3), "#PF: CPL 3 jumping into a supervisor page"
+    CHECK_CR2 TEST_PAGE(3), "jump into a supervisor page"
+    OK "CPL 3 cannot fetch from a supervisor page"
+    ret
+
+; EAX: CPL-3 code that raises an event; run_user returns after it.
+run_user_to_event:
+    mov dword [exc_resume], RESUME_KERNEL
+    mov dword [exc_vector], NOERR
+    call run_user
+    mov dword [exc_resume], 0
+    ret
+
 tlb_flushes:
     PRINT "TLB flushes", 10
     mov dword [frame_a], 0xAAAAAAAA
@@ -295,6 +354,15 @@ global_pages:
     ret
 
 section .text.user progbits alloc exec nowrite align=16
+user_call_fault:
+    mov esp, ebx
+.call:
+    call user_call_fault
+    int VEC_USER_EXIT
+
+user_jump:
+    jmp ebx
+
 user_reads:
     mov eax, [TEST_PAGE(2)]
     mov [user_read_value], eax
