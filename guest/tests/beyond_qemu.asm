@@ -8,7 +8,11 @@
 ;   - #UD for LOCK on an instruction that cannot be locked (MOV);
 ;   - INT1 (ICEBP, F1): a #DB trap (QEMU raises #UD);
 ;   - the accessed bit set in a code segment's descriptor when a far JMP
-;     loads it into CS.
+;     loads it into CS;
+;   - #GP(0) for RDMSR and WRMSR of an MSR that does not exist (QEMU reads
+;     0 and ignores the write);
+;   - #GP(0) for setting a CR4 bit of a feature CPUID does not report
+;     (tandem has no PAE; QEMU's default CPU has it).
 ; suite: tandem-only
 %include "sys.inc"
 
@@ -44,6 +48,15 @@ sys_main:
     movzx eax, byte [gdt + SEL_CODE_FRESH + 5]
     CHECK_EQ eax, 0x9B, "far JMP sets the accessed bit of the code descriptor"
     OK "far JMP sets the accessed bit of the code descriptor"
+    PRINT "MSRs and CR4", 10
+    mov ecx, 0xDEAD
+    EXPECT_FAULT 13, 0, "#GP: RDMSR of a missing MSR", rdmsr
+    xor eax, eax
+    xor edx, edx
+    EXPECT_FAULT 13, 0, "#GP: WRMSR of a missing MSR", wrmsr
+    mov eax, cr4
+    or eax, 1 << 5                  ; PAE
+    EXPECT_FAULT 13, 0, "#GP: setting CR4.PAE without PAE", mov cr4, eax
     ret
 
 data_segment_checks:

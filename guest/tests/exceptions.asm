@@ -136,6 +136,17 @@ user_privilege:
     mov ecx, 0x10
     USER_FAULT 13, 0, "#GP: RDMSR at CPL 3", rdmsr
     USER_FAULT 13, 0, "#GP: INVLPG at CPL 3", invlpg [scratch]
+    USER_FAULT 13, 0, "#GP: WBINVD at CPL 3", wbinvd
+    USER_FAULT 13, 0, "#GP: LIDT at CPL 3", lidt [idt_ptr]
+    USER_FAULT 13, 0, "#GP: LLDT at CPL 3", lldt bx
+    mov eax, cr4
+    or eax, 1 << 2                  ; TSD
+    mov cr4, eax
+    USER_FAULT 13, 0, "#GP: RDTSC at CPL 3 with CR4.TSD set", rdtsc
+    mov eax, cr4
+    and eax, ~(1 << 2)
+    mov cr4, eax
+    USER_OK "RDTSC at CPL 3 with CR4.TSD clear", rdtsc
     USER_FAULT 13, 0, "#GP: IN from a port the I/O bitmap denies", in al, 0x80
     USER_FAULT 13, 0x40 * 8 + 2, "#GP: INT to a DPL 0 gate at CPL 3", int 0x40
     USER_FAULT 13, 0x60 * 8 + 2, "#GP: INT past the IDT limit", int 0x60
