@@ -4,12 +4,7 @@
 ; raised by a read); DR6 names the breakpoint.
 ; known-bug: tandem never raises #DB for breakpoints enabled in DR7
 %include "sys.inc"
-
-FL_TF equ 1 << 8
-FL_RF equ 1 << 16
-DR6_B0 equ 1 << 0
-DR6_B1 equ 1 << 1
-DR6_BS equ 1 << 14
+%include "debug.inc"
 
 section .text
 sys_main:
@@ -17,37 +12,6 @@ sys_main:
     call instruction_breakpoint
     call data_breakpoint
     ret
-
-; Records the #DB, clears TF in the frame, sets RF when asked to pass over
-; an instruction breakpoint.
-db_hook:
-    inc dword [db_count]
-    mov eax, [ecx + 8]
-    mov [db_eip], eax
-    mov eax, dr6
-    mov [db_dr6], eax
-    xor eax, eax
-    mov dr6, eax
-    and dword [ecx + 16], ~FL_TF
-    mov eax, [db_set_rf]
-    or [ecx + 16], eax
-    ret
-
-%macro DB_RESET 0
-    mov dword [db_count], 0
-    mov dword [db_eip], 0
-    mov dword [db_dr6], 0
-    xor eax, eax
-    mov dr6, eax
-%endmacro
-
-%macro PRINT_DB 0
-    PRINT "#DB at "
-    PRINT_HEX [db_eip]
-    PRINT " dr6 "
-    PRINT_HEX [db_dr6]
-    PRINT 10
-%endmacro
 
 instruction_breakpoint:
     PRINT "instruction breakpoint", 10
@@ -99,8 +63,4 @@ data_breakpoint:
 
 section .bss
 alignb 4
-db_count: resd 1
-db_eip: resd 1
-db_dr6: resd 1
-db_set_rf: resd 1
 watched: resd 1

@@ -7,29 +7,15 @@
 ; known-bug: tandem translates through the entry instead of faulting
 %include "sys.inc"
 
-PG_P  equ 0x001
-PG_RW equ 0x002
-PG_PS equ 0x080
 RSVD_PAGE equ 0x00400000
 
 section .text
 sys_main:
     mov edi, page_dir
-    mov eax, PG_P | PG_RW | PG_PS
-    mov ecx, 1024
-.map:
-    stosd
-    add eax, 0x400000
-    loop .map
+    call identity_4m_init
     or dword [page_dir + (RSVD_PAGE >> 22) * 4], 1 << 21
     mov eax, page_dir
-    mov cr3, eax
-    mov eax, cr4
-    or eax, 1 << 4                  ; PSE
-    mov cr4, eax
-    mov eax, cr0
-    or eax, 1 << 31
-    mov cr0, eax
+    call paging_on
     EXPECT_FAULT 14, 9, "#PF: 4 MiB page with reserved bit 21 set", mov eax, [RSVD_PAGE + 0x10]
     CHECK_EQ dword [exc_cr2], RSVD_PAGE + 0x10, "CR2"
     ret

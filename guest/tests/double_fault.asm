@@ -14,13 +14,9 @@ FL_ARITH equ 0x8D5                  ; CF, PF, AF, ZF, SF, OF
 TYPE_TSS_BUSY  equ 0x8B             ; present, DPL 0, busy 32-bit TSS
 TYPE_TSS_AVAIL equ 0x89
 
-PG_P  equ 0x001
-PG_RW equ 0x002
-PG_PS equ 0x080
 STACK_HOLE equ 0x01000000           ; 4 MiB not mapped, just below...
 HOLE_TOP   equ 0x01400000           ; ...this mapped page
 CR0_PG  equ 1 << 31
-CR4_PSE equ 1 << 4
 
 section .text
 sys_main:
@@ -39,20 +35,10 @@ sys_main:
 
 ; The double-fault task: runs at df_task with a fresh stack each time.
 df_tss_init:
-    mov eax, cr3
-    mov [df_tss + TSS_CR3], eax
-    mov dword [df_tss + TSS_EIP], df_task
-    mov dword [df_tss + TSS_EFLAGS], 0x2
-    mov dword [df_tss + TSS_ESP], df_stack_top
-    mov dword [df_tss + TSS_CS], SEL_CODE0
-    mov eax, SEL_DATA0
-    mov [df_tss + TSS_SS], eax
-    mov [df_tss + TSS_DS], eax
-    mov [df_tss + TSS_ES], eax
-    mov [df_tss + TSS_FS], eax
-    mov [df_tss + TSS_GS], eax
-    mov word [df_tss + TSS_IOMAP], TSS_SIZE
-    ret
+    mov edi, df_tss
+    mov eax, df_task
+    mov ebx, df_stack_top
+    jmp task_tss_init
 
 ; The main task's registers, set before a double fault and checked in the
 ; TSS and after the return.
@@ -93,23 +79,12 @@ gp_without_gate:
 stack_overflow:
     PRINT "#PF while pushing a #PF frame: double fault", 10
     mov edi, page_dir
-    mov eax, PG_P | PG_RW | PG_PS
-    mov ecx, 1024
-.map:
-    stosd
-    add eax, 0x400000
-    loop .map
+    call identity_4m_init
     mov dword [page_dir + (STACK_HOLE >> 22) * 4], 0
     mov eax, page_dir
-    mov cr3, eax
     mov [tss + TSS_CR3], eax
     mov [df_tss + TSS_CR3], eax
-    mov eax, cr4
-    or eax, CR4_PSE
-    mov cr4, eax
-    mov eax, cr0
-    or eax, CR0_PG
-    mov cr0, eax
+    call paging_on
     mov dword [df_count], 0
     mov [main_esp], esp
     mov dword [df_resume], .recovered

@@ -89,10 +89,7 @@ masked_requests:
     CHECK_EQ dword [order_len], 0, "a masked request is not delivered"
     OK "a masked request sits in IRR"
     mov al, 0xEF
-    out 0x21, al
-    sti
-    nop
-    cli
+    call unmask_and_serve
     EXPECT_ORDER "unmasking delivers it", VEC_IRQ0 + 4
     movzx eax, byte [isr_seen]
     CHECK_EQ eax, 0x10, "ISR in the handler"
@@ -129,10 +126,7 @@ in_service_blocks:
     call raise_irq0
     call reset_log
     mov al, 0xEE
-    out 0x21, al
-    sti
-    nop
-    cli
+    call unmask_and_serve
     EXPECT_ORDER "IRQ 4 nested after IRQ 0's EOI", VEC_IRQ0, VEC_IRQ0 + 4
     CHECK_EQ dword [before_eoi], 1, "IRQ 4 held back while IRQ 0 is in service"
     OK "a lower-priority request waits for EOI"
@@ -164,10 +158,7 @@ preemption:
     call raise_irq4
     call reset_log
     mov al, 0xEE
-    out 0x21, al
-    sti
-    nop
-    cli
+    call unmask_and_serve
     EXPECT_ORDER "IRQ 0 inside IRQ 4", VEC_IRQ0 + 4, VEC_IRQ0
     movzx eax, byte [isr_seen + 1]
     CHECK_EQ eax, 0x11, "ISR with IRQ 0 nested in IRQ 4"
@@ -212,10 +203,7 @@ rotation:
     call raise_irq4
     call reset_log
     mov al, 0xEE
-    out 0x21, al
-    sti
-    nop
-    cli
+    call unmask_and_serve
     EXPECT_ORDER "IRQ 4 before IRQ 0 with IRQ 3 lowest", VEC_IRQ0 + 4, VEC_IRQ0
     mov al, 0xC7                    ; IRQ 7 lowest again
     out 0x20, al
@@ -284,10 +272,7 @@ auto_eoi:
     call raise_irq4
     call reset_log
     mov al, 0xEF
-    out 0x21, al
-    sti
-    nop
-    cli
+    call unmask_and_serve
     EXPECT_ORDER "IRQ 4 with automatic EOI", VEC_IRQ0 + 4
     movzx eax, byte [isr_seen]
     CHECK_EQ eax, 0, "automatic EOI: nothing in service in the handler"
@@ -304,10 +289,7 @@ special_mask:
     call raise_irq0
     call reset_log
     mov al, 0xEE
-    out 0x21, al
-    sti
-    nop
-    cli
+    call unmask_and_serve
     mov dword [eoi_command], EOI
     EXPECT_ORDER "IRQ 4 inside IRQ 0 in special mask mode", VEC_IRQ0, VEC_IRQ0 + 4
     call read_isr
@@ -344,11 +326,7 @@ level_triggered:
     call raise_irq4
     call reset_log
     mov al, 0xEF
-    out 0x21, al
-    sti
-    nop
-    nop
-    cli
+    call unmask_and_serve
     EXPECT_ORDER "level-triggered IRQ 4 requests again after EOI", VEC_IRQ0 + 4, VEC_IRQ0 + 4
     mov dx, 0x4D0
     xor al, al
@@ -419,6 +397,14 @@ reset_log:
     mov dword [order_len], 0
     mov dword [order], 0
     mov dword [isr_seen], 0
+    ret
+
+; AL: the master's mask. Opens it and lets pending requests in.
+unmask_and_serve:
+    out 0x21, al
+    sti
+    nop
+    cli
     ret
 
 mask_all:

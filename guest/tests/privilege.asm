@@ -24,6 +24,17 @@ FL_IOPL equ 3 << 12
     CHECK_EQ eax, %2, %3
 %endmacro
 
+; CHECK_RETURNED "what": back at CPL 3 (user_after_return), ESP is what it
+; was before the call or interrupt (a far RET releases the parameters), DS
+; (a DPL 0 segment) was nulled and ES (DPL 3) kept.
+%macro CHECK_RETURNED 1
+    mov eax, [user_esp_before]
+    CHECK_EQ dword [user_esp_after], eax, %1, ": ESP restored"
+    CHECK_EQ dword [user_ds_after], 0, %1, ": DS holding a DPL 0 segment is nulled"
+    CHECK_EQ dword [user_es_after], SEL_DATA3, %1, ": ES holding a DPL 3 segment is kept"
+    OK %1
+%endmacro
+
 %macro WRMSR 2
     mov ecx, %1
     mov eax, %2
@@ -73,11 +84,7 @@ call_gates:
     CHECK_EQ dword [gate_frame + 20], eax, "call gate: caller ESP after its parameters"
     CHECK_LOW16 [gate_frame + 24], SEL_DATA3, "call gate: caller SS"
     OK "call gate: stack switched and 3 parameters copied"
-    mov eax, [user_esp_before]
-    CHECK_EQ dword [user_esp_after], eax, "RETF 12: caller ESP with the parameters released"
-    CHECK_EQ dword [user_ds_after], 0, "RETF to CPL 3: DS holding a DPL 0 segment is nulled"
-    CHECK_EQ dword [user_es_after], SEL_DATA3, "RETF to CPL 3: ES holding a DPL 3 segment is kept"
-    OK "far RET to CPL 3"
+    CHECK_RETURNED "far RET (RETF 12) to CPL 3"
     USER_FAULT 13, SEL_GATE0, "#GP: far CALL at CPL 3 through a DPL 0 call gate", call SEL_GATE0:0
     ret
 
@@ -117,11 +124,7 @@ interrupt_return:
     CHECK_EQ dword [gate_frame + 12], eax, "INT from CPL 3: saved ESP"
     CHECK_LOW16 [gate_frame + 16], SEL_DATA3, "INT from CPL 3: saved SS"
     OK "INT from CPL 3 to a CPL 0 trap gate"
-    mov eax, [user_esp_before]
-    CHECK_EQ dword [user_esp_after], eax, "IRET to CPL 3: ESP restored"
-    CHECK_EQ dword [user_ds_after], 0, "IRET to CPL 3: DS holding a DPL 0 segment is nulled"
-    CHECK_EQ dword [user_es_after], SEL_DATA3, "IRET to CPL 3: ES holding a DPL 3 segment is kept"
-    OK "IRET to CPL 3"
+    CHECK_RETURNED "IRET to CPL 3"
     ret
 
 up_handler:
@@ -241,18 +244,16 @@ user_call_gate:
     push dword 0x33333333
     call SEL_GATE3:0
 .back:
-    mov [ss:user_esp_after], esp
-    xor eax, eax
-    mov ax, ds
-    mov [ss:user_ds_after], eax
-    mov ax, es
-    mov [ss:user_es_after], eax
-    int VEC_USER_EXIT
+    jmp user_after_return
 
 user_int:
     mov [user_esp_before], esp
     int VEC_UP
 .back:
+    jmp user_after_return
+
+; Back at CPL 3 from a far RET or IRET: records ESP, DS and ES, and leaves.
+user_after_return:
     mov [ss:user_esp_after], esp
     xor eax, eax
     mov ax, ds

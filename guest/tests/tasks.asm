@@ -26,22 +26,12 @@ sys_main:
 
 ; Task B starts at task_b with these registers.
 tss_b_init:
-    mov eax, cr3
-    mov [tss_b + TSS_CR3], eax
-    mov dword [tss_b + TSS_EIP], task_b
-    mov dword [tss_b + TSS_EFLAGS], 0x2
-    mov dword [tss_b + TSS_ESP], stack_b_top
+    mov edi, tss_b
+    mov eax, task_b
+    mov ebx, stack_b_top
+    call task_tss_init
     mov dword [tss_b + TSS_EAX], 0xB000000A
     mov dword [tss_b + TSS_EBX], 0xB000000B
-    mov dword [tss_b + TSS_CS], SEL_CODE0
-    mov eax, SEL_DATA0
-    mov [tss_b + TSS_SS], eax
-    mov [tss_b + TSS_DS], eax
-    mov [tss_b + TSS_ES], eax
-    mov [tss_b + TSS_FS], eax
-    mov [tss_b + TSS_GS], eax
-    mov dword [tss_b + TSS_LINK], 0
-    mov word [tss_b + TSS_IOMAP], TSS_SIZE
     ret
 
 ; What task B saw, printed and checked by the caller.
