@@ -7,6 +7,7 @@
 #include "vmm/cpu/CpuInline.h"
 #include "vmm/cpu/Decoder.h"
 #include "vmm/cpu/Fpu.h"
+#include "vmm/cpu/InsnTable.h"
 
 namespace tandem {
 
@@ -132,7 +133,7 @@ const Block* Cpu::findBlock() {
   bool user = cpl_ == 3;
   if (st.eip > cs.limit) raise(kGP, 0);
   const TlbEntry& te = tlb_[user][tlbIndex(lin)];
-  uint32_t phys = te.read_tag == (lin & ~(kPageSize - 1)) ? te.phys_page | (lin & (kPageSize - 1))
+  uint32_t phys = te.read_tag == (lin & ~(kPageSize - 1)) ? tlbPhysPage(te) | (lin & (kPageSize - 1))
                                                           : translate(lin, Access::kExec, user);
   uint64_t key = BlockCache::makeKey(phys, code32_);
   if (const Block* b = blocks_.find(key)) {
@@ -141,12 +142,13 @@ const Block* Cpu::findBlock() {
 
   Insn insns[BlockCache::kMaxInsns];
   uint32_t count = 0, bytes = 0;
-  uint32_t page_end = (phys | (kPageSize - 1)) + 1;
-  bool cacheable = static_cast<uint64_t>(page_end) <= mem.size();
+  // 64-bit: the last page of the 4 GiB space ends at 2^32.
+  uint64_t page_end = (uint64_t{phys} | (kPageSize - 1)) + 1;
+  bool cacheable = page_end <= mem.size();
   uint8_t buf[16];
   for (;;) {
     uint32_t p = phys + bytes;
-    uint32_t in_page = page_end - p;
+    uint32_t in_page = static_cast<uint32_t>(page_end - p);
     uint32_t eip = st.eip + bytes;
     Insn in;
     DecodeStatus ds;
@@ -179,12 +181,15 @@ const Block* Cpu::findBlock() {
       raise(kGP, 0);
     }
     in.offset = static_cast<uint16_t>(bytes);
+    in.step = threadedStepIndex(in.id, in.isMem(), false);
     insns[count++] = in;
     bytes += in.len;
     if (!cacheable || (in.flags & insn_flags::kEndsBlock) || count == BlockCache::kMaxInsns ||
-        bytes >= in_page)
+        phys + uint64_t{bytes} >= page_end)
       break;
   }
+  Insn& tail = insns[count - 1];
+  tail.step = threadedStepIndex(tail.id, tail.isMem(), true);
   if (!cacheable) {
     scratch_.count = count;
     scratch_.bytes = bytes;
@@ -204,6 +209,7 @@ const Block* Cpu::findBlock() {
 // accounted for when the block ends or faults. Returns true when the next
 // block may be entered directly (a near branch ended the block normally).
 bool Cpu::executeBlock(const Block* b) {
+  cur_block_ = b;
   uint64_t left = run_target_ - st.icount;
   uint32_t n = left < b->count ? static_cast<uint32_t>(left) : b->count;
   const Insn* first = b->insns;
@@ -244,10 +250,38 @@ bool Cpu::executeBlock(const Block* b) {
   }
 }
 
+// The cached successor of the executing block at the current EIP, or
+// nullptr. Valid only right after a block ended with a near branch.
+const Block* Cpu::cachedSuccessor() {
+  const Block* b = cur_block_;
+  uint32_t delta = st.eip - block_eip_;
+  uint64_t gen = blocks_.generation();
+  if (b->succ_delta[0] == delta && b->succ_gen[0] == gen) return b->succ[0];
+  if (b->succ_delta[1] == delta && b->succ_gen[1] == gen) return b->succ[1];
+  return nullptr;
+}
+
+// Makes `nb` the executing block if it may run whole from the current EIP.
+bool Cpu::enterBlock(const Block* nb) {
+  if (run_target_ - st.icount < nb->count) return false;
+  const SegmentCache& cs = st.seg[CS];
+  if (cs.limit != 0xFFFFFFFFu && (st.eip > cs.limit || st.eip + (nb->bytes - 1) > cs.limit))
+    return false;
+  block_eip_ = st.eip;
+  block_icount_ = st.icount;
+  block_insns_ = nb->insns;
+  cur_block_ = nb;
+  cur_ = nb->insns;
+  return true;
+}
+
 // Runs `b` and the blocks that follow it through near branches within the
 // same linear page (whose physical page is then known without translation):
 // nothing that could raise an interrupt or change the mode happens between
-// them, so they run back to back.
+// them, so they run back to back. Blocks whose successor is already cached
+// are entered straight from the last instruction's step (a bounded number
+// in a row, so the host stack stays small whatever the compiler does with
+// the tail calls).
 void Cpu::runChain(const Block* b) {
   for (;;) {
     uint64_t left = run_target_ - st.icount;
@@ -255,62 +289,54 @@ void Cpu::runChain(const Block* b) {
       if (left) executeBlock(b);  // the budget ends inside this block
       return;
     }
-    const Insn* first = b->insns;
-    const Insn* last = first + b->count - 1;
-    uint32_t eip0 = st.eip;
-    uint64_t icount0 = st.icount;
-    block_eip_ = eip0;
-    block_icount_ = icount0;
-    block_insns_ = first;
     stop_ = false;
-    const Insn* i = first;
+    if (!enterBlock(b)) {
+      executeBlock(b);
+      return;
+    }
+    link_budget_ = kMaxLinkedBlocks;
     try {
-      for (; i != last; ++i) {
-        cur_ = i;
-        i->fn(*this, *i);
-        if (__builtin_expect(stop_, 0)) {
-          ++i;
-          st.eip = eip0 + i->offset;
-          st.icount = icount0 + static_cast<uint64_t>(i - first);
-          cur_ = nullptr;
-          return;
-        }
-      }
-      cur_ = last;
-      st.eip = eip0 + b->bytes;
-      st.icount = icount0 + (b->count - 1);
-      last->fn(*this, *last);
-      ++st.icount;  // (a repeated string instruction has added its extra iterations)
-      cur_ = nullptr;
+      threadedStep(cur_->step)(*this, cur_);
     } catch (const GuestException& e) {
-      st.eip = eip0 + cur_->offset;
-      if (cur_ != last) st.icount = icount0 + static_cast<uint64_t>(cur_ - first);
+      const Insn* last = block_insns_ + cur_block_->count - 1;
+      st.eip = block_eip_ + cur_->offset;
+      // The last instruction saw an exact icount (and a repeated string
+      // instruction has added the iterations it completed).
+      if (cur_ != last) st.icount = block_icount_ + static_cast<uint64_t>(cur_ - block_insns_);
       cur_ = nullptr;
       handleFault(e);
       return;
     }
+    b = cur_block_;
+    const Insn* last = block_insns_ + b->count - 1;
+    if (cur_ != last) {
+      // Ended early (self-modifying code, a device access): resume after it.
+      const Insn* next = cur_ + 1;
+      st.eip = block_eip_ + next->offset;
+      st.icount = block_icount_ + static_cast<uint64_t>(next - block_insns_);
+      cur_ = nullptr;
+      return;
+    }
+    cur_ = nullptr;
     if (stop_ || !(last->flags & insn_flags::kChainable)) return;
 
-    uint32_t delta = st.eip - eip0;
-    uint64_t gen = blocks_.generation();
-    Block* mb = const_cast<Block*>(b);
-    const Block* nb;
-    if (mb->succ_delta[0] == delta && mb->succ_gen[0] == gen) {
-      nb = mb->succ[0];
-    } else if (mb->succ_delta[1] == delta && mb->succ_gen[1] == gen) {
-      nb = mb->succ[1];
-    } else {
+    const Block* nb = cachedSuccessor();
+    if (!nb) {
       // Within the same page as the block's first byte?
+      uint32_t delta = st.eip - block_eip_;
       uint32_t in_page = (b->phys & (kPageSize - 1)) + delta;
       if (in_page >= kPageSize) return;
       nb = blocks_.find(BlockCache::makeKey((b->phys & ~(kPageSize - 1)) + in_page, code32_));
       if (!nb) return;
+      uint64_t gen = blocks_.generation();
+      Block* mb = const_cast<Block*>(b);
       unsigned slot = mb->succ_gen[0] == gen ? 1 : 0;
       mb->succ[slot] = nb;
       mb->succ_gen[slot] = gen;
       mb->succ_delta[slot] = delta;
     }
-    if (st.eip > st.seg[CS].limit || st.eip + (nb->bytes - 1) > st.seg[CS].limit) return;
+    const SegmentCache& cs = st.seg[CS];
+    if (st.eip > cs.limit || st.eip + (nb->bytes - 1) > cs.limit) return;
     b = nb;
   }
 }

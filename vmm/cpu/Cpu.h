@@ -58,13 +58,12 @@ struct TlbEntry {
   uint32_t read_tag;
   uint32_t write_tag;
   uintptr_t addend;  // host address = addend + linear address
-  uint32_t phys_page;
-  uint32_t flags;  // kTlbGlobal, kTlbLarge
 };
+static_assert(sizeof(TlbEntry) == 16);
 constexpr uint32_t kTlbGlobal = 1;  // survives CR3 loads (PGE)
 constexpr uint32_t kTlbLarge = 2;   // part of a 4 MiB page
 constexpr uint32_t kTlbInvalidTag = 1;
-constexpr unsigned kTlbBits = 12;
+constexpr unsigned kTlbBits = 10;
 constexpr unsigned kTlbSize = 1u << kTlbBits;
 // The TLB slot of a linear address; higher bits are folded in so that
 // regions a power of two apart do not evict each other.
@@ -103,6 +102,9 @@ class Cpu {
   void flushCaches();
 
   Icount icount() const { return Icount(st.icount); }
+  // The address of the instruction being executed (inside a handler or a
+  // device callback it causes), or of the next one between instructions.
+  uint32_t currentEip() const { return cur_ ? block_eip_ + cur_->offset : st.eip; }
   uint32_t eflags() const { return (st.eflags & ~fl::kArith) | arithFlags(); }
   unsigned cpl() const { return cpl_; }
   // Registers, EIP and icount, for diagnostics and assertion messages.
@@ -136,6 +138,11 @@ class Cpu {
   SegLimits seg_limits_[kSegCount]{};
 
   TlbEntry tlb_[2][kTlbSize];  // [0] supervisor accesses, [1] user (CPL 3)
+  uint8_t tlb_flags_[2][kTlbSize] = {};  // kTlbGlobal, kTlbLarge per entry
+  // The guest physical page a valid entry maps.
+  uint32_t tlbPhysPage(const TlbEntry& e) const {
+    return static_cast<uint32_t>(e.addend + e.read_tag - reinterpret_cast<uintptr_t>(mem.base()));
+  }
   TlbEntry* tlb_cur_ = tlb_[0];  // the set for the current privilege level
   // 4 MiB regions with entries from a 4 MiB page (INVLPG must drop them all).
   uint8_t large_regions_[1024] = {};
@@ -148,6 +155,11 @@ class Cpu {
   uint64_t block_icount_ = 0;
   const Insn* block_insns_ = nullptr;
   const Insn* cur_ = nullptr;
+  const Block* cur_block_ = nullptr;
+  static constexpr uint32_t kMaxLinkedBlocks = 64;
+  uint32_t link_budget_ = 0;
+  const Block* cachedSuccessor();
+  bool enterBlock(const Block* nb);
   // The address of instruction `i` of the executing block.
   uint32_t insnEip(const Insn& i) const { return block_eip_ + i.offset; }
   // Brings st.icount up to date in the middle of a block (for a device
@@ -156,13 +168,16 @@ class Cpu {
     if (cur_) st.icount = block_icount_ + static_cast<uint64_t>(cur_ - block_insns_);
   }
 
-  // Flags (the getters and setters are defined in CpuInline.h).
-  inline uint32_t getCF() const;
-  inline uint32_t getPF() const;
-  inline uint32_t getAF() const;
-  inline uint32_t getZF() const;
-  inline uint32_t getSF() const;
-  inline uint32_t getOF() const;
+  // Flags (the setters and cond() are defined in CpuInline.h).
+  uint32_t getCF() const { return lf.aux >> 31; }
+  uint32_t getOF() const { return (lf.aux ^ (lf.aux << 1)) >> 31; }
+  uint32_t getZF() const { return static_cast<uint32_t>(lf.res) == 0; }
+  uint32_t getSF() const { return static_cast<uint32_t>((lf.res ^ (lf.res >> 1)) >> 31) & 1; }
+  uint32_t getAF() const { return (lf.aux >> 3) & 1; }
+  uint32_t getPF() const {
+    return static_cast<uint32_t>(!__builtin_parity(static_cast<uint32_t>(lf.res) & 0xFF)) ^
+           static_cast<uint32_t>((lf.res >> 33) & 1);
+  }
   inline bool cond(unsigned cc) const;
   uint32_t arithFlags() const;  // the six arithmetic flags as EFLAGS bits
   // Writes the EFLAGS bits in `writable_mask` from `value`.

@@ -40,7 +40,8 @@ struct Insn {
   uint8_t seg;     // segment of the memory operand (SegReg)
   uint8_t cc;      // condition code for Jcc/SETcc/CMOVcc
   uint16_t offset;  // start of the instruction, in bytes from the start of its block
-  uint8_t pad[6];   // always zero
+  uint16_t step;    // threaded step (InsnTable.h), set when the block is built
+  uint8_t pad[4];   // always zero
 
   bool op16() const { return flags & insn_flags::kOp16; }
   bool addr16() const { return flags & insn_flags::kAddr16; }

@@ -134,13 +134,13 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
   uint32_t page = phys & ~(kPageSize - 1);
   if (static_cast<uint64_t>(page) + kPageSize > mem.size()) return phys;  // not RAM: no TLB entry
   uint8_t* host = mem.base() + page;
-  TlbEntry& e = tlb_[user][tlbIndex(lin)];
+  unsigned idx = tlbIndex(lin);
+  TlbEntry& e = tlb_[user][idx];
   uint32_t lpage = lin & ~(kPageSize - 1);
-  if (e.read_tag != lpage || e.phys_page != page) e.write_tag = kTlbInvalidTag;
+  if (e.read_tag != lpage || tlbPhysPage(e) != page) e.write_tag = kTlbInvalidTag;
   e.read_tag = lpage;
   e.addend = reinterpret_cast<uintptr_t>(host) - lpage;
-  e.phys_page = page;
-  e.flags = (global ? kTlbGlobal : 0) | (large ? kTlbLarge : 0);
+  tlb_flags_[user][idx] = static_cast<uint8_t>((global ? kTlbGlobal : 0) | (large ? kTlbLarge : 0));
   if (large) large_regions_[lin >> 22] = 1;
   if (write && writable && !blocks_.pageHasCode(page >> kPageShift)) {
     e.write_tag = lpage;
@@ -233,11 +233,11 @@ void Cpu::writeBytes(unsigned s, uint32_t off, const void* in, unsigned n) {
 }
 
 void Cpu::tlbFlush(bool include_global) {
-  for (auto& set : tlb_) {
-    for (TlbEntry& e : set) {
-      if (!include_global && (e.flags & kTlbGlobal)) continue;
-      e.read_tag = e.write_tag = kTlbInvalidTag;
-      e.flags = 0;
+  for (unsigned u = 0; u < 2; ++u) {
+    for (unsigned k = 0; k < kTlbSize; ++k) {
+      if (!include_global && (tlb_flags_[u][k] & kTlbGlobal)) continue;
+      tlb_[u][k].read_tag = tlb_[u][k].write_tag = kTlbInvalidTag;
+      tlb_flags_[u][k] = 0;
     }
   }
   if (include_global) std::fill(std::begin(large_regions_), std::end(large_regions_), 0);
@@ -245,11 +245,12 @@ void Cpu::tlbFlush(bool include_global) {
 
 void Cpu::tlbFlushPage(uint32_t lin) {
   auto drop = [&](uint32_t page) {
-    for (auto& set : tlb_) {
-      TlbEntry& e = set[tlbIndex(page)];
+    unsigned idx = tlbIndex(page);
+    for (unsigned u = 0; u < 2; ++u) {
+      TlbEntry& e = tlb_[u][idx];
       if (e.read_tag == page || e.write_tag == page) {
         e.read_tag = e.write_tag = kTlbInvalidTag;
-        e.flags = 0;
+        tlb_flags_[u][idx] = 0;
       }
     }
   };
@@ -270,7 +271,7 @@ void Cpu::tlbFlushWrites() {
 void Cpu::tlbFlushWritesToPage(uint32_t phys_page) {
   for (auto& set : tlb_)
     for (TlbEntry& e : set)
-      if (e.phys_page == phys_page) e.write_tag = kTlbInvalidTag;
+      if (e.write_tag != kTlbInvalidTag && tlbPhysPage(e) == phys_page) e.write_tag = kTlbInvalidTag;
 }
 
 bool Cpu::debugTranslate(uint32_t lin, uint64_t* phys) {

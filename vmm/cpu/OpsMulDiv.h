@@ -94,7 +94,8 @@ void idivE(Cpu& c, const Insn& i) {
   using SW = std::make_signed_t<WideOf<T>>;
   S d = static_cast<S>(loadE<T, Mem>(c, i));
   if (d == 0) c.raise(kDE);
-  SW n = static_cast<SW>(loadAccPair<T>(c));
+  // The dividend is AX, DX:AX or EDX:EAX, signed at its own width.
+  SW n = sizeof(T) == 1 ? static_cast<int16_t>(c.r16(EAX)) : static_cast<SW>(loadAccPair<T>(c));
   // The one quotient that overflows the wide type: MIN / -1.
   if (d == -1 && n == std::numeric_limits<SW>::min()) c.raise(kDE);
   SW q = n / d;

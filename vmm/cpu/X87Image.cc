@@ -128,6 +128,7 @@ void x87LoadEnv(FpuState& f, X87Layout layout, const uint8_t* in) {
       f.fdp = get16(in + 10);
       f.fds = get16(in + 12);
     }
+    recomputeTags(f);
     return;
   }
   loadControl(f, get16(in + 0), get16(in + 4), get16(in + 8));
@@ -145,6 +146,9 @@ void x87LoadEnv(FpuState& f, X87Layout layout, const uint8_t* in) {
     f.fdp = get32(in + 20);
     f.fds = get16(in + 24);
   }
+  // Only empty versus non-empty survives from the image's tag word; the
+  // other tags follow the registers' contents, as after FRSTOR.
+  recomputeTags(f);
 }
 
 void x87StoreState(const FpuState& f, X87Layout layout, uint8_t* out) {
