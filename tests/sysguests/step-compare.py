@@ -150,7 +150,7 @@ def main():
     ap.add_argument("tandem")
     ap.add_argument("elf")
     ap.add_argument("--from", dest="start", default="sys_main")
-    ap.add_argument("--max", type=int, default=20000)
+    ap.add_argument("--max", type=int, default=1000000)
     ap.add_argument("--over", nargs="*", default=["serial_putc"])
     args = ap.parse_args()
 
