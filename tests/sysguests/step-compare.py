@@ -127,6 +127,11 @@ def free_port():
         return s.getsockname()[1]
 
 
+def looks_like_eflags(v):
+    # Bit 1 reads as 1; bits 3, 5, 15 and 22-31 read as 0.
+    return (v & 0x2) and not (v & 0xFFC08028)
+
+
 def differing(a, b, ignored):
     out = []
     for r in REGS:
@@ -136,6 +141,10 @@ def differing(a, b, ignored):
         if r == "eflags":
             va &= EFLAGS_MASK
             vb &= EFLAGS_MASK
+        # A register holding the EFLAGS image of a fault frame: the SDM sets
+        # RF in it and tandem does; QEMU 7.2 pushes RF = 0.
+        elif va ^ vb == 0x10000 and (va & 0x10000) and looks_like_eflags(va):
+            continue
         if va != vb:
             out.append(r)
     return out

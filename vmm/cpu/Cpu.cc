@@ -162,7 +162,8 @@ const Block* Cpu::findBlock() {
       if (count > 0) break;
       // The first instruction crosses into the next page: fetch it whole
       // (the second page may fault) and run it without caching.
-      unsigned first = in_page;
+      // (NeedMore means fewer than 15 bytes were left in the page.)
+      unsigned first = std::min<unsigned>(in_page, 15);
       for (unsigned k = 0; k < first; ++k) buf[k] = static_cast<uint8_t>(physRead(p + k, 1));
       uint32_t next_lin = lin + first;
       if (st.eip + first > cs.limit) raise(kGP, 0);
@@ -374,6 +375,9 @@ RunResult Cpu::run(uint64_t max_instructions) {
       if (deliverPendingInterrupt()) continue;
     }
     if (st.halted) return {StopReason::kHalted, st.icount - start};
+    // RF (set by IRET, POPF or a task switch) lasts until the next
+    // instruction completes; only an interrupt taken before it sees it.
+    st.eflags &= ~fl::RF;
     if (st.eflags & fl::TF) {
       singleStepTrap();
       continue;

@@ -94,6 +94,11 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
     };
     if (!(pde & kPteP)) fault(false);
     bool big = (pde & kPtePS) && (st.cr4 & cr4::PSE);
+    // Without PSE-36, bits 21:13 of a 4 MiB entry are reserved.
+    if (big && (pde & 0x003FE000u)) {
+      st.cr2 = lin;
+      raise(kPF, pf_err::P | pf_err::RSVD | (write ? pf_err::W : 0) | (user ? pf_err::U : 0));
+    }
     uint32_t pte = 0, pte_addr = 0;
     uint32_t eff;  // effective R/W and U/S: the AND of both levels
     if (big) {

@@ -5,7 +5,6 @@
 ; breakpoint on it again. Traps and software interrupts push RF as it was
 ; (0 here). (QEMU 7.2 pushes RF = 0 for faults too.)
 ; suite: tandem-only
-; known-bug: tandem pushes RF = 0 for faults
 %include "sys.inc"
 
 FL_RF equ 1 << 16

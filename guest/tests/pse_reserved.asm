@@ -4,7 +4,6 @@
 ; with #PF, error code P | RSVD (9), CR2 the address.
 ; (QEMU 7.2 faults too, with error code 8: no P bit.)
 ; suite: tandem-only
-; known-bug: tandem translates through the entry instead of faulting
 %include "sys.inc"
 
 RSVD_PAGE equ 0x00400000
