@@ -2,7 +2,6 @@
 ; #DB fault before the instruction, passed over with RF in the IRET image)
 ; and a data write breakpoint in DR1 (a #DB trap after the write, not
 ; raised by a read); DR6 names the breakpoint.
-; known-bug: tandem never raises #DB for breakpoints enabled in DR7
 %include "sys.inc"
 %include "debug.inc"
 
