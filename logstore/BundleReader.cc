@@ -47,9 +47,12 @@ Error BundleReader::truncated() const {
     if (k > 0 && size - off == kTrailerSize)
       return makeError(name() + ": at offset " + std::to_string(off) +
                        ": the trailer is damaged (wrong trailer magic)");
-    if (off == size || size - off < kSectionHeaderSize)
+    if (off == size)
       return makeError(name() + ": truncated: the file ends at offset " + std::to_string(size) +
                        " after " + std::to_string(k) + " complete sections, without index and trailer");
+    if (size - off < kSectionHeaderSize)
+      return makeError(name() + ": truncated: the file ends at offset " + std::to_string(size) +
+                       " inside the header of " + sec);
     uint8_t raw[kSectionHeaderSize];
     if (auto s = source_->readAt(off, raw, sizeof raw); !s) return s.error();
     auto h = decodeSectionHeader(raw);
