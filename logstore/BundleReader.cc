@@ -11,6 +11,7 @@
 #include "logstore/CpuStateProto.h"
 #include "logstore/EventCursor.h"
 #include "logstore/PageRecord.h"
+#include "vmm/Assert.h"
 
 namespace tandem {
 
@@ -118,6 +119,7 @@ Status BundleReader::loadIndex(const Trailer& trailer) {
     return s;
   uint32_t crc = crc32c(payload.data(), payload.size());
   if (crc != h->payload_crc) return at(index_offset_, "index: payload checksum mismatch");
+  index_crc_ = crc;
   if (!index_.ParseFromArray(payload.data(), static_cast<int>(payload.size())))
     return at(index_offset_, "index: not a valid BundleIndex message");
   return {};
@@ -190,7 +192,7 @@ Status BundleReader::loadManifest() {
   return {};
 }
 
-Result<std::vector<uint8_t>> BundleReader::readPayload(uint32_t ordinal) const {
+Result<SectionHeader> BundleReader::readSectionHeader(uint32_t ordinal) const {
   if (ordinal >= static_cast<uint32_t>(index_.sections_size()))
     return makeError(name() + ": no section " + std::to_string(ordinal));
   const pb::SectionEntry& e = index_.sections(static_cast<int>(ordinal));
@@ -202,28 +204,65 @@ Result<std::vector<uint8_t>> BundleReader::readPayload(uint32_t ordinal) const {
       h->payload_crc != e.payload_crc32c())
     return makeError(where(ordinal) + "the section header (" + sectionTypeName(h->type) + ", " +
                      std::to_string(h->stored_length) + " bytes) disagrees with the index");
-  std::vector<uint8_t> stored(h->stored_length);
-  if (auto s = source_->readAt(e.offset() + kSectionHeaderSize, stored.data(), stored.size()); !s)
-    return s.error();
+  if (h->type == static_cast<uint16_t>(SectionType::kPages) && h->codec != Codec::kNone)
+    return makeError(where(ordinal) + "a PAGES section must not be compressed as a whole");
+  return *h;
+}
+
+Status BundleReader::checkPayload(uint32_t ordinal, const SectionHeader& h,
+                                  std::span<const uint8_t> stored) const {
   uint32_t crc = crc32c(stored.data(), stored.size());
-  if (crc != h->payload_crc) {
-    char buf[80];
-    std::snprintf(buf, sizeof buf, "payload checksum mismatch (stored 0x%08x, computed 0x%08x)",
-                  h->payload_crc, crc);
-    return makeError(where(ordinal) + buf);
-  }
-  if (h->codec == Codec::kNone) return stored;
-  std::vector<uint8_t> out(h->raw_length);
+  if (crc == h.payload_crc) return {};
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "payload checksum mismatch (stored 0x%08x, computed 0x%08x)",
+                h.payload_crc, crc);
+  return makeError(where(ordinal) + buf);
+}
+
+Result<std::vector<uint8_t>> BundleReader::decompress(uint32_t ordinal, const SectionHeader& h,
+                                                      std::span<const uint8_t> stored) const {
+  std::vector<uint8_t> out(h.raw_length);
   unsigned long long declared = ZSTD_getFrameContentSize(stored.data(), stored.size());
-  if (declared != h->raw_length)
+  if (declared != h.raw_length)
     return makeError(where(ordinal) + "zstd frame declares " +
                      (declared >= ZSTD_CONTENTSIZE_ERROR ? std::string("no valid size")
                                                          : std::to_string(declared) + " bytes") +
-                     ", the header " + std::to_string(h->raw_length));
+                     ", the header " + std::to_string(h.raw_length));
   size_t n = ZSTD_decompress(out.data(), out.size(), stored.data(), stored.size());
   if (ZSTD_isError(n)) return makeError(where(ordinal) + "zstd: " + ZSTD_getErrorName(n));
-  if (n != h->raw_length) return makeError(where(ordinal) + "decompressed size differs from the header");
+  if (n != h.raw_length) return makeError(where(ordinal) + "decompressed size differs from the header");
   return out;
+}
+
+Result<std::vector<uint8_t>> BundleReader::readPayload(uint32_t ordinal) const {
+  auto h = readSectionHeader(ordinal);
+  if (!h) return h.error();
+  const pb::SectionEntry& e = index_.sections(static_cast<int>(ordinal));
+  std::vector<uint8_t> stored(h->stored_length);
+  if (auto s = source_->readAt(e.offset() + kSectionHeaderSize, stored.data(), stored.size()); !s)
+    return s.error();
+  if (auto s = checkPayload(ordinal, *h, stored); !s) return s.error();
+  if (h->codec == Codec::kNone) return stored;
+  return decompress(ordinal, *h, stored);
+}
+
+Result<SectionFrame> BundleReader::readFrame(uint32_t ordinal) const {
+  auto h = readSectionHeader(ordinal);
+  if (!h) return h.error();
+  const pb::SectionEntry& e = index_.sections(static_cast<int>(ordinal));
+  SectionFrame f;
+  f.bytes.resize(e.length());
+  if (auto s = source_->readAt(e.offset(), f.bytes.data(), f.bytes.size()); !s) return s.error();
+  if (auto s = checkPayload(ordinal, *h, f.stored()); !s) return s.error();
+  if (h->codec == Codec::kNone) {
+    f.payload = f.stored();
+  } else {
+    auto raw = decompress(ordinal, *h, f.stored());
+    if (!raw) return raw.error();
+    f.decoded = std::move(*raw);
+    f.payload = f.decoded;
+  }
+  return f;
 }
 
 namespace {
@@ -249,11 +288,17 @@ Result<pb::MachineSnapshot> BundleReader::snapshotMessage(uint32_t number) const
   if (number >= snapshotCount())
     return makeError(name() + ": no snapshot " + std::to_string(number) + " (the bundle has " +
                      std::to_string(snapshotCount()) + ")");
-  const uint32_t ordinal = snapshot_sections_[number];
-  auto payload = readPayload(ordinal);
+  auto payload = readPayload(snapshot_sections_[number]);
   if (!payload) return payload.error();
+  return parseSnapshot(number, *payload);
+}
+
+Result<pb::MachineSnapshot> BundleReader::parseSnapshot(uint32_t number,
+                                                        std::span<const uint8_t> payload) const {
+  TANDEM_ASSERT(number < snapshotCount());
+  const uint32_t ordinal = snapshot_sections_[number];
   pb::MachineSnapshot m;
-  if (!m.ParseFromArray(payload->data(), static_cast<int>(payload->size())))
+  if (!m.ParseFromArray(payload.data(), static_cast<int>(payload.size())))
     return makeError(where(ordinal) + "not a valid MachineSnapshot message");
   auto bad = [&](const std::string& what) { return makeError(where(ordinal) + what); };
   if (m.number() != number) return bad("snapshot numbered " + std::to_string(m.number()));

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "logstore/BundleReader.h"
-#include "logstore/BundleVerifier.h"
+#include "logstore/BundleScanner.h"
 #include "logstore/Crc32c.h"
 #include "tests/support/SampleBundle.h"
 #include "tests/support/TempDir.h"

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "logstore/BundleReader.h"
-#include "logstore/BundleVerifier.h"
+#include "logstore/BundleScanner.h"
 #include "logstore/BundleWriter.h"
 #include "logstore/EventCursor.h"
 #include "logstore/SnapshotWriter.h"
