@@ -61,26 +61,40 @@ Result<std::unique_ptr<Archive>> Archive::open(const std::string& dir, bool crea
   }
   auto env = LmdbEnv::open(dir, 8, kMapSize);
   if (!env) return env.error();
-  // Databases are created once, in a write transaction; the handles stay
-  // valid for the environment's lifetime.
-  auto txn = LmdbTxn::begin(**env, true);
-  if (!txn) return txn.error();
+  // Databases are created once, in a write transaction; afterwards a read
+  // transaction finds them (so read-only commands never wait for a writer).
+  // Handles stay valid for the environment's lifetime once their
+  // transaction commits.
   ArchiveDbs d{};
   const std::pair<const char*, MDB_dbi*> names[] = {{"meta", &d.meta},     {"bundles", &d.bundles},
                                                     {"layouts", &d.layouts}, {"literals", &d.literals},
                                                     {"pages", &d.pages},   {"packs", &d.packs},
                                                     {"packinfo", &d.packinfo}};
-  for (const auto& [name, dbi] : names) {
-    auto h = (*txn)->openDb(name, true);
-    if (!h) return h.error();
-    *dbi = *h;
+  for (bool write : {false, true}) {
+    auto txn = LmdbTxn::begin(**env, write);
+    if (!txn) return txn.error();
+    bool all = true;
+    for (const auto& [name, dbi] : names) {
+      auto h = (*txn)->openDb(name, write);
+      if (!h) {
+        all = false;
+        break;
+      }
+      *dbi = *h;
+    }
+    if (!all) {
+      if (write) return makeError("archive " + dir + ": cannot create its databases");
+      continue;
+    }
+    std::unique_ptr<Archive> a(new Archive(std::move(*env), d));
+    auto c = a->loadCounters(**txn);
+    if (!c) return c.error();
+    if (write)
+      if (auto s = a->saveCounters(**txn, *c); !s) return s.error();
+    if (auto s = (*txn)->commit(); !s) return s.error();
+    return a;
   }
-  std::unique_ptr<Archive> a(new Archive(std::move(*env), d));
-  auto c = a->loadCounters(**txn);
-  if (!c) return c.error();
-  if (auto s = a->saveCounters(**txn, *c); !s) return s.error();
-  if (auto s = (*txn)->commit(); !s) return s.error();
-  return a;
+  return makeError("archive " + dir + ": cannot open its databases");
 }
 
 Result<ArchiveCounters> Archive::loadCounters(const LmdbTxn& txn) const {

@@ -4,12 +4,15 @@
 #include <exception>
 #include <string>
 
+#include "tools/ArchiveCommand.h"
 #include "tools/Commands.h"
 
 namespace tandem::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
+      {"archive", "keep failure bundles: ingest, list, show, export, prune, summary, verify",
+       runArchiveCommand},
   };
   return list;
 }
