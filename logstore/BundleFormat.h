@@ -53,6 +53,15 @@ enum class Codec : uint16_t {
   kZstd = 1,  // payload is one zstd frame
 };
 
+// Checksums and page digests are always checked, except in a fuzzing build,
+// where they would stop nearly every mutated input before it reached the
+// parsers behind them (their own checks are covered by unit tests).
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+constexpr bool kCheckIntegrity = false;
+#else
+constexpr bool kCheckIntegrity = true;
+#endif
+
 // Sanity limits: a reader refuses anything larger before allocating for it.
 constexpr uint64_t kMaxSectionBytes = 64ull << 20;   // stored or raw payload
 constexpr uint64_t kMaxSections = 1ull << 20;

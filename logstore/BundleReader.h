@@ -29,6 +29,11 @@ namespace tandem {
 
 class EventCursor;
 
+// The manifest's limits as tandem.proto states them (sizes of its texts,
+// memory size, format version against the file's). Writers and readers
+// both apply them.
+Status checkManifest(const pb::BundleManifest& m);
+
 // One section as stored: frame header and stored payload, checksum checked,
 // with the decoded payload (the stored one itself when not compressed).
 struct SectionFrame {

@@ -120,8 +120,8 @@ Result<BundleVerification> scanBundle(const BundleReader& r, const ScanVisitor& 
   auto tail = readRaw(src, r.indexOffset(), r.size() - r.indexOffset());
   if (!tail) return tail.error();
   auto ih = decodeSectionHeader(tail->data());
-  if (!ih || ih->payload_crc != r.indexCrc() ||
-      crc32c(tail->data() + kSectionHeaderSize, ih->stored_length) != r.indexCrc())
+  if (!ih || ih->payload_crc != r.indexCrc() || ih->stored_length != tail->size() - kSectionHeaderSize - kTrailerSize ||
+      (kCheckIntegrity && crc32c(tail->data() + kSectionHeaderSize, ih->stored_length) != r.indexCrc()))
     return makeError(r.name() + ": at offset " + std::to_string(r.indexOffset()) +
                      ": the index changed while the bundle was read");
   ScannedPiece ip;

@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "logstore/BundleReader.h"
 #include "logstore/Crc32c.h"
 #include "logstore/CpuStateProto.h"
 #include "logstore/EventCodec.h"
@@ -238,6 +239,7 @@ Status BundleWriter::finish() {
       return makeError(path() + ": the manifest says " + std::to_string(memory) +
                        " bytes of guest memory but a snapshot has " + std::to_string(bytes));
   }
+  if (auto s = checkManifest(*manifest_); !s) return makeError(path() + ": manifest: " + s.error().message);
   if (auto m = emitMessage(SectionType::kManifest, *manifest_, false, pb::SectionEntry()); !m)
     return m.error();
 
