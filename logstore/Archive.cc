@@ -297,10 +297,10 @@ Status Archive::removeIn(LmdbTxn& txn, PageStore& store, ArchiveCounters& c, con
     return makeError("archive " + dir() + ": bundle " + shortId(e.bundle_sha256()) + " has no readable layout");
   for (const pb::ArchivedExtent& x : layout.extents()) {
     if (x.literal_bytes() != 0) continue;
-    Sha256Digest sha;
-    if (x.page_sha256().size() != 32) return makeError("archive " + dir() + ": bad page extent");
-    std::memcpy(sha.data(), x.page_sha256().data(), 32);
-    if (auto s = store.release(sha); !s) return s;
+    PageKey key;
+    if (x.page_key().size() != key.size()) return makeError("archive " + dir() + ": bad page extent");
+    std::memcpy(key.data(), x.page_key().data(), key.size());
+    if (auto s = store.release(key); !s) return s;
   }
   if (auto s = deleteLiterals(txn, dbs_.literals, e.number(), e.literal_bytes()); !s) return s;
   Bytes key(reinterpret_cast<const uint8_t*>(e.bundle_sha256().data()), 32);

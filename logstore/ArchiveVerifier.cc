@@ -29,18 +29,22 @@ class Checker {
       if (!*ok) break;
       ++v_.pages;
       Sha256Digest sha{};
-      if ((*c)->key().size() != 32) {
-        problem("page store: key of " + std::to_string((*c)->key().size()) + " bytes");
+      std::string key = toHex((*c)->key());
+      auto loc = store.locateKey((*c)->key(), &sha);
+      if (!loc || !*loc) {
+        problem("page entry " + key + ": " + (!loc ? loc.error().message : "missing"));
         continue;
       }
-      std::memcpy(sha.data(), (*c)->key().data(), 32);
-      auto loc = store.locate(sha);
+      if ((*c)->key().size() != 8 || std::memcmp(sha.data(), (*c)->key().data(), 8) != 0) {
+        problem("page entry " + key + " points at page " + toHex(sha));
+        continue;
+      }
       auto rec = store.record(sha);
-      if (!loc || !rec || !*rec) {
-        problem("page " + toHex(sha) + ": " + (!loc ? loc.error().message : !rec ? rec.error().message : "missing"));
+      if (!rec || !*rec) {
+        problem("page " + toHex(sha) + ": " + (!rec ? rec.error().message : "missing"));
         continue;
       }
-      refs_[sha] = (*loc)->refs;
+      refs_[pageKey(sha)] = (*loc)->refs;
       live[(*loc)->pack] += (*loc)->length;
       auto view = parsePageRecord(**rec);
       if (!view || view->size() != (*rec)->size() || view->sha256 != sha) {
@@ -88,7 +92,7 @@ class Checker {
   Status checkBundles() {
     auto c = LmdbCursor::open(txn_, a_.dbs().bundles);
     if (!c) return c.error();
-    std::map<Sha256Digest, uint64_t> counted;
+    std::map<PageKey, uint64_t> counted;
     for (auto ok = (*c)->seek(std::nullopt);; ok = (*c)->next()) {
       if (!ok) return ok.error();
       if (!*ok) break;
@@ -105,22 +109,26 @@ class Checker {
         continue;
       }
       for (const pb::ArchivedExtent& x : layout.extents()) {
-        if (x.literal_bytes() != 0 || x.page_sha256().size() != 32) continue;
-        Sha256Digest sha;
-        std::memcpy(sha.data(), x.page_sha256().data(), 32);
-        ++counted[sha];
+        if (x.literal_bytes() != 0) continue;
+        PageKey key{};
+        if (x.page_key().size() != key.size()) {
+          problem("bundle " + shortId(id) + ": malformed page extent");
+          continue;
+        }
+        std::memcpy(key.data(), x.page_key().data(), key.size());
+        ++counted[key];
       }
       checkRebuild(id);
     }
-    for (const auto& [sha, n] : counted) {
-      auto it = refs_.find(sha);
-      if (it == refs_.end()) problem("page " + toHex(sha) + " is used by bundles but not stored");
+    for (const auto& [key, n] : counted) {
+      auto it = refs_.find(key);
+      if (it == refs_.end()) problem("page " + toHex(key) + " is used by bundles but not stored");
       else if (it->second != n)
-        problem("page " + toHex(sha) + ": " + std::to_string(it->second) + " references recorded, " +
+        problem("page " + toHex(key) + ": " + std::to_string(it->second) + " references recorded, " +
                 std::to_string(n) + " counted");
     }
-    for (const auto& [sha, n] : refs_)
-      if (!counted.count(sha)) problem("page " + toHex(sha) + " is stored but no bundle uses it");
+    for (const auto& [key, n] : refs_)
+      if (!counted.count(key)) problem("page " + toHex(key) + " is stored but no bundle uses it");
     return {};
   }
 
@@ -140,7 +148,7 @@ class Checker {
   const Archive& a_;
   LmdbTxn& txn_;
   ArchiveVerification& v_;
-  std::map<Sha256Digest, uint32_t> refs_;
+  std::map<PageKey, uint32_t> refs_;
 };
 
 }  // namespace

@@ -30,8 +30,8 @@ Result<std::unique_ptr<ArchivedBundleSource>> ArchivedBundleSource::open(const A
   for (const pb::ArchivedExtent& x : layout.extents()) {
     Extent ext{src->size_, 0, x.literal_bytes() == 0, src->literal_total_, {}};
     if (ext.page) {
-      if (x.page_sha256().size() != 32 || x.page_record_bytes() == 0) return damaged("bad page extent");
-      std::memcpy(ext.sha.data(), x.page_sha256().data(), 32);
+      if (x.page_key().size() != ext.key.size() || x.page_record_bytes() == 0) return damaged("bad page extent");
+      std::memcpy(ext.key.data(), x.page_key().data(), ext.key.size());
       ext.length = x.page_record_bytes();
     } else {
       ext.length = x.literal_bytes();
@@ -46,13 +46,6 @@ Result<std::unique_ptr<ArchivedBundleSource>> ArchivedBundleSource::open(const A
   return src;
 }
 
-std::vector<std::pair<Sha256Digest, uint32_t>> ArchivedBundleSource::pageExtents() const {
-  std::vector<std::pair<Sha256Digest, uint32_t>> out;
-  for (const Extent& e : extents_)
-    if (e.page) out.emplace_back(e.sha, e.length);
-  return out;
-}
-
 Result<Bytes> ArchivedBundleSource::literalChunk(uint64_t chunk) const {
   auto v = txn_->get(dbs_.literals, literalKey(entry_.number(), static_cast<uint32_t>(chunk)));
   if (!v) return v.error();
@@ -63,11 +56,11 @@ Result<Bytes> ArchivedBundleSource::literalChunk(uint64_t chunk) const {
 }
 
 Result<Bytes> ArchivedBundleSource::pageRecord(const Extent& e) const {
-  auto rec = store_.record(e.sha);
+  auto rec = store_.record(e.key);
   if (!rec) return rec.error();
-  if (!*rec) return makeError(name_ + ": page " + toHex(e.sha) + " is missing from the page store");
-  if ((*rec)->size() != e.length || std::memcmp((*rec)->data(), e.sha.data(), 32) != 0)
-    return makeError(name_ + ": page " + toHex(e.sha) + " in the page store is not the record the bundle had");
+  if (!*rec) return makeError(name_ + ": page " + toHex(e.key) + " is missing from the page store");
+  if ((*rec)->size() != e.length)
+    return makeError(name_ + ": page " + toHex(e.key) + " in the page store is not the record the bundle had");
   return **rec;
 }
 

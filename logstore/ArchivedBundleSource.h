@@ -23,8 +23,6 @@ class ArchivedBundleSource final : public ByteSource {
   Status readAt(uint64_t offset, void* out, size_t len) const override;
 
   const pb::ArchiveEntry& entry() const { return entry_; }
-  // Page extents as (sha256, record bytes), in file order.
-  std::vector<std::pair<Sha256Digest, uint32_t>> pageExtents() const;
 
  private:
   struct Extent {
@@ -32,7 +30,7 @@ class ArchivedBundleSource final : public ByteSource {
     uint32_t length;
     bool page;
     uint64_t literal_offset;  // literal extents: position in the literal stream
-    Sha256Digest sha;         // page extents
+    PageKey key;              // page extents
   };
   ArchivedBundleSource(std::unique_ptr<LmdbTxn> txn, PageStore store, const Archive& archive)
       : txn_(std::move(txn)), store_(std::move(store)), dbs_(archive.dbs()) {}

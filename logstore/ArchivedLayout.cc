@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "logstore/Archive.h"
+#include "logstore/PageStore.h"
 
 namespace tandem {
 
@@ -52,7 +53,8 @@ Status LayoutWriter::literal(std::span<const uint8_t> bytes) {
 
 void LayoutWriter::page(const Sha256Digest& sha, uint32_t record_bytes) {
   pb::ArchivedExtent* e = layout_.add_extents();
-  e->set_page_sha256(sha.data(), sha.size());
+  PageKey key = pageKey(sha);
+  e->set_page_key(key.data(), key.size());
   e->set_page_record_bytes(record_bytes);
 }
 

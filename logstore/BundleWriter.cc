@@ -4,7 +4,9 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <set>
+#include <thread>
 
 #include "logstore/BundleReader.h"
 #include "logstore/Crc32c.h"
@@ -44,8 +46,17 @@ Status checkMachineState(const MachineState& state, uint64_t memory_bytes) {
 
 }  // namespace
 
+namespace {
+
+unsigned poolWidth(unsigned requested) {
+  if (requested) return requested;
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+}
+
+}  // namespace
+
 BundleWriter::BundleWriter(std::unique_ptr<DurableFile> file, BundleWriterOptions options)
-    : file_(std::move(file)), options_(options) {}
+    : file_(std::move(file)), options_(options), pool_(poolWidth(options.threads)) {}
 
 BundleWriter::~BundleWriter() = default;
 
@@ -157,7 +168,7 @@ Result<std::unique_ptr<SnapshotWriter>> BundleWriter::beginSnapshot(const Machin
   if (base) msg.set_base_snapshot(*base);
   snapshot_open_ = true;
   return std::unique_ptr<SnapshotWriter>(
-      new SnapshotWriter(*this, snapshots_, std::move(msg), options_.page_zstd_level));
+      new SnapshotWriter(*this, snapshots_, std::move(msg)));
 }
 
 Status BundleWriter::snapshotDone(uint32_t number, uint64_t icount, uint64_t memory_bytes) {
@@ -172,11 +183,8 @@ Status BundleWriter::snapshotDone(uint32_t number, uint64_t icount, uint64_t mem
 Result<uint32_t> BundleWriter::writeSnapshot(const MachineState& state, const PhysMemory& mem) {
   auto sw = beginSnapshot(state, mem.size(), std::nullopt);
   if (!sw) return sw.error();
-  for (uint64_t pfn = 0; pfn < mem.pageCount(); ++pfn) {
-    const uint8_t* page = mem.base() + (pfn << kPageShift);
-    if (isZeroPage(page)) continue;
-    if (auto s = (*sw)->addPage(pfn, page); !s) return s.error();
-  }
+  for (uint64_t pfn = 0; pfn < mem.pageCount(); ++pfn)
+    if (auto s = (*sw)->addPage(pfn, mem.base() + (pfn << kPageShift)); !s) return s.error();
   return (*sw)->finish();
 }
 

@@ -25,6 +25,7 @@
 #include "logstore/Event.h"
 #include "logstore/MachineState.h"
 #include "logstore/Sha256.h"
+#include "logstore/WorkerPool.h"
 #include "logstore/tandem.pb.h"
 #include "vmm/PhysMemory.h"
 #include "vmm/Result.h"
@@ -38,6 +39,7 @@ struct BundleWriterOptions {
   int section_zstd_level = 3;       // events and snapshot metadata
   uint32_t pages_per_section = 256; // about 1 MiB of pages per PAGES section
   uint32_t events_per_chunk = 8192; // events per EVENTS section
+  unsigned threads = 0;             // page hashing/compression workers; 0: one per core, up to 4
 };
 
 // Where a page's record is: section ordinal and offset in its payload.
@@ -107,6 +109,7 @@ class BundleWriter {
 
   std::unique_ptr<DurableFile> file_;
   BundleWriterOptions options_;
+  WorkerPool pool_;
 
   mutable std::mutex file_mutex_;  // guards the file, the index and failure_
   pb::BundleIndex index_;

@@ -1,6 +1,7 @@
 #include "logstore/PageRecord.h"
 
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include <cstring>
 #include <new>
@@ -54,25 +55,34 @@ Result<PageRecordView> parsePageRecord(std::span<const uint8_t> bytes) {
   return v;
 }
 
-PageEncoder::PageEncoder(int zstd_level) : cctx_(ZSTD_createCCtx()), scratch_(ZSTD_compressBound(kPageSize)) {
+PageEncoder::PageEncoder(int zstd_level) : cctx_(ZSTD_createCCtx()) {
   if (!cctx_) throw std::bad_alloc();
   ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, zstd_level);
 }
 
 PageEncoder::~PageEncoder() { ZSTD_freeCCtx(cctx_); }
 
+size_t PageEncoder::encode(const uint8_t* page, const Sha256Digest& sha, uint8_t* out) {
+  // Compressing into kPageSize - 1 bytes fails exactly when compression
+  // would not make the page smaller; the page is then stored raw.
+  uint8_t* payload = out + kPageRecordHeaderSize;
+  size_t n = ZSTD_compress2(cctx_, payload, kPageSize - 1, page, kPageSize);
+  bool raw = ZSTD_isError(n);
+  if (raw) {
+    TANDEM_ASSERT(ZSTD_getErrorCode(n) == ZSTD_error_dstSize_tooSmall);
+    std::memcpy(payload, page, kPageSize);
+    n = kPageSize;
+  }
+  std::memcpy(out, sha.data(), 32);
+  out[32] = static_cast<uint8_t>(raw ? PageEncoding::kRaw : PageEncoding::kZstd);
+  putLe16(out + 33, static_cast<uint16_t>(n));
+  return kPageRecordHeaderSize + n;
+}
+
 void PageEncoder::append(const uint8_t* page, const Sha256Digest& sha, std::vector<uint8_t>& out) {
-  size_t n = ZSTD_compress2(cctx_, scratch_.data(), scratch_.size(), page, kPageSize);
-  TANDEM_ASSERT(!ZSTD_isError(n));
-  bool raw = n >= kPageSize;
-  const uint8_t* payload = raw ? page : scratch_.data();
-  uint16_t len = raw ? kPageSize : static_cast<uint16_t>(n);
   size_t at = out.size();
-  out.resize(at + kPageRecordHeaderSize + len);
-  std::memcpy(out.data() + at, sha.data(), 32);
-  out[at + 32] = static_cast<uint8_t>(raw ? PageEncoding::kRaw : PageEncoding::kZstd);
-  putLe16(out.data() + at + 33, len);
-  std::memcpy(out.data() + at + kPageRecordHeaderSize, payload, len);
+  out.resize(at + kMaxPageRecordSize);
+  out.resize(at + encode(page, sha, out.data() + at));
 }
 
 PageDecoder::PageDecoder() : dctx_(ZSTD_createDCtx()) {

@@ -54,12 +54,14 @@ class PageEncoder {
   ~PageEncoder();
   PageEncoder(const PageEncoder&) = delete;
   PageEncoder& operator=(const PageEncoder&) = delete;
-  // Appends the record of `page` (kPageSize bytes, digest `sha`) to `out`.
+  // Writes the record of `page` (kPageSize bytes, digest `sha`) to `out`,
+  // which has room for kMaxPageRecordSize bytes; returns its size.
+  size_t encode(const uint8_t* page, const Sha256Digest& sha, uint8_t* out);
+  // The same, appended to `out`.
   void append(const uint8_t* page, const Sha256Digest& sha, std::vector<uint8_t>& out);
 
  private:
   ZSTD_CCtx_s* cctx_;
-  std::vector<uint8_t> scratch_;
 };
 
 // Decodes records back into pages, checking each page against its digest.

@@ -3,13 +3,14 @@
 #include <cstring>
 
 #include "logstore/BundleFormat.h"
+#include "vmm/Assert.h"
 
 namespace tandem {
 namespace {
 
 constexpr char kMetaKey[] = "pagestore";
 
-Bytes keyOf(const Sha256Digest& sha) { return {sha.data(), sha.size()}; }
+Bytes keyOf(const Sha256Digest& sha) { return {sha.data(), sizeof(PageKey)}; }
 Bytes metaKey() { return {reinterpret_cast<const uint8_t*>(kMetaKey), sizeof kMetaKey - 1}; }
 
 std::array<uint8_t, 8> packKey(uint64_t id) {
@@ -19,8 +20,8 @@ std::array<uint8_t, 8> packKey(uint64_t id) {
 }
 
 std::optional<PageLoc> decodeLoc(Bytes v) {
-  if (v.size() != 20) return std::nullopt;
-  return PageLoc{getLe64(v.data()), getLe32(v.data() + 8), getLe32(v.data() + 12), getLe32(v.data() + 16)};
+  if (v.size() != 12) return std::nullopt;
+  return PageLoc{getLe32(v.data()), getLe32(v.data() + 4), 0, getLe32(v.data() + 8)};
 }
 
 struct PackInfo {
@@ -28,6 +29,12 @@ struct PackInfo {
 };
 
 }  // namespace
+
+PageKey pageKey(const Sha256Digest& sha) {
+  PageKey k;
+  std::memcpy(k.data(), sha.data(), k.size());
+  return k;
+}
 
 Result<PageStore> PageStore::load(LmdbTxn& txn, Dbs dbs) {
   PageStore s(txn, dbs);
@@ -41,21 +48,47 @@ Result<PageStore> PageStore::load(LmdbTxn& txn, Dbs dbs) {
   return s;
 }
 
-Result<std::optional<PageLoc>> PageStore::locate(const Sha256Digest& sha) {
-  auto v = txn_->get(dbs_.pages, keyOf(sha));
+Result<Bytes> PageStore::packBytes(uint64_t pack) {
+  if (pack == pending_id_ && pending_id_ != 0) return Bytes(pending_);
+  auto v = txn_->get(dbs_.packs, packKey(pack));
+  if (!v) return v.error();
+  if (!*v) return makeError("archive " + txn_->env().dir() + ": pack " + std::to_string(pack) + " is missing");
+  return **v;
+}
+
+Result<std::optional<PageLoc>> PageStore::locateKey(Bytes key, Sha256Digest* sha) {
+  auto v = txn_->get(dbs_.pages, key);
   if (!v) return v.error();
   if (!*v) return std::optional<PageLoc>();
   auto loc = decodeLoc(**v);
-  if (!loc) return makeError("archive " + txn_->env().dir() + ": damaged page entry " + toHex(sha));
+  auto damaged = [&](const std::string& what) {
+    return makeError("archive " + txn_->env().dir() + ": page entry " + toHex(key) + ": " + what);
+  };
+  if (!loc) return damaged("malformed");
+  auto pack = packBytes(loc->pack);
+  if (!pack) return pack.error();
+  if (loc->offset > pack->size()) return damaged("points outside pack " + std::to_string(loc->pack));
+  auto rec = parsePageRecord(pack->subspan(loc->offset));
+  if (!rec) return damaged("no page record at offset " + std::to_string(loc->offset) + " of pack " +
+                           std::to_string(loc->pack));
+  loc->length = static_cast<uint32_t>(rec->size());
+  *sha = rec->sha256;
   return loc;
 }
 
+Result<std::optional<PageLoc>> PageStore::locate(const Sha256Digest& sha) {
+  Sha256Digest found;
+  auto loc = locateKey(keyOf(sha), &found);
+  if (!loc || !*loc || found == sha) return loc;
+  return std::optional<PageLoc>();  // another page holds this key
+}
+
 Status PageStore::putLoc(const Sha256Digest& sha, const PageLoc& loc) {
-  uint8_t v[20];
-  putLe64(v, loc.pack);
-  putLe32(v + 8, loc.offset);
-  putLe32(v + 12, loc.length);
-  putLe32(v + 16, loc.refs);
+  TANDEM_ASSERT(loc.pack <= UINT32_MAX);
+  uint8_t v[12];
+  putLe32(v, static_cast<uint32_t>(loc.pack));
+  putLe32(v + 4, loc.offset);
+  putLe32(v + 8, loc.refs);
   return txn_->put(dbs_.pages, keyOf(sha), {v, sizeof v});
 }
 
@@ -63,17 +96,19 @@ Result<std::optional<Bytes>> PageStore::record(const Sha256Digest& sha) {
   auto loc = locate(sha);
   if (!loc) return loc.error();
   if (!*loc) return std::optional<Bytes>();
-  const PageLoc& l = **loc;
-  if (l.pack == pending_id_ && pending_id_ != 0) {
-    if (uint64_t{l.offset} + l.length > pending_.size()) return makeError("page store: bad pending location");
-    return std::optional<Bytes>(Bytes(pending_).subspan(l.offset, l.length));
-  }
-  auto pack = txn_->get(dbs_.packs, packKey(l.pack));
+  auto pack = packBytes((*loc)->pack);
   if (!pack) return pack.error();
-  if (!*pack || uint64_t{l.offset} + l.length > (*pack)->size())
-    return makeError("archive " + txn_->env().dir() + ": page " + toHex(sha) + " points outside pack " +
-                     std::to_string(l.pack));
-  return std::optional<Bytes>((*pack)->subspan(l.offset, l.length));
+  return std::optional<Bytes>(pack->subspan((*loc)->offset, (*loc)->length));
+}
+
+Result<std::optional<Bytes>> PageStore::record(const PageKey& key) {
+  Sha256Digest sha;
+  auto loc = locateKey(key, &sha);
+  if (!loc) return loc.error();
+  if (!*loc) return std::optional<Bytes>();
+  auto pack = packBytes((*loc)->pack);
+  if (!pack) return pack.error();
+  return std::optional<Bytes>(pack->subspan((*loc)->offset, (*loc)->length));
 }
 
 Result<PageLoc> PageStore::append(std::span<const uint8_t> record, uint32_t refs) {
@@ -108,14 +143,16 @@ Status PageStore::flushPending() {
 Result<PageStore::Added> PageStore::add(std::span<const uint8_t> record) {
   auto view = parsePageRecord(record);
   if (!view || view->size() != record.size()) return makeError("page store: not one page record");
-  auto loc = locate(view->sha256);
+  Sha256Digest holder;
+  auto loc = locateKey(keyOf(view->sha256), &holder);
   if (!loc) return loc.error();
   if (*loc) {
-    auto existing = this->record(view->sha256);
-    if (!existing) return existing.error();
-    if (!*existing || (*existing)->size() != record.size() ||
-        std::memcmp((*existing)->data(), record.data(), record.size()) != 0)
-      return Added::kConflict;
+    if (holder != view->sha256) return Added::kConflict;  // another page has the key
+    auto pack = packBytes((*loc)->pack);
+    if (!pack) return pack.error();
+    Bytes existing = pack->subspan((*loc)->offset, (*loc)->length);
+    if (existing.size() != record.size() || std::memcmp(existing.data(), record.data(), record.size()) != 0)
+      return Added::kConflict;  // the same page, encoded differently
     PageLoc l = **loc;
     ++l.refs;
     if (auto s = putLoc(view->sha256, l); !s) return s.error();
@@ -145,15 +182,16 @@ Status PageStore::dropLive(uint64_t pack, uint32_t bytes) {
   return txn_->put(dbs_.packinfo, key, {info, sizeof info});
 }
 
-Status PageStore::release(const Sha256Digest& sha) {
-  auto loc = locate(sha);
+Status PageStore::release(const PageKey& key) {
+  Sha256Digest sha;
+  auto loc = locateKey(key, &sha);
   if (!loc) return loc.error();
   if (!*loc || (*loc)->refs == 0)
-    return makeError("archive " + txn_->env().dir() + ": page " + toHex(sha) + " is referenced but not stored");
+    return makeError("archive " + txn_->env().dir() + ": page " + toHex(key) + " is referenced but not stored");
   PageLoc l = **loc;
   if (--l.refs > 0) return putLoc(sha, l);
   --stats_.pages;
-  if (auto s = txn_->del(dbs_.pages, keyOf(sha)); !s) return s;
+  if (auto s = txn_->del(dbs_.pages, key); !s) return s;
   return dropLive(l.pack, l.length);
 }
 

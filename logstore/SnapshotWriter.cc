@@ -1,31 +1,33 @@
 #include "logstore/SnapshotWriter.h"
 
-#include <limits>
+#include <cstring>
 
 #include "logstore/BundleWriter.h"
 
 namespace tandem {
-namespace {
 
-constexpr uint32_t kPendingSection = std::numeric_limits<uint32_t>::max();
-
-}  // namespace
-
-SnapshotWriter::SnapshotWriter(BundleWriter& writer, uint32_t number, pb::MachineSnapshot msg,
-                               int zstd_level)
+SnapshotWriter::SnapshotWriter(BundleWriter& writer, uint32_t number, pb::MachineSnapshot msg)
     : writer_(writer),
       number_(number),
       msg_(std::move(msg)),
       full_(!msg_.has_base_snapshot()),
-      page_limit_(msg_.memory_bytes() / kPageSize),
-      encoder_(zstd_level) {}
+      page_limit_(msg_.memory_bytes() / kPageSize) {
+  const unsigned width = writer_.pool_.width();
+  for (unsigned w = 0; w < width; ++w) {
+    encoders_.push_back(std::make_unique<PageEncoder>(writer_.options_.page_zstd_level));
+    hashers_.push_back(std::make_unique<Sha256>());
+  }
+  const size_t batch = writer_.options_.pages_per_section;
+  pages_.reserve(batch * kPageSize);
+  records_.resize(batch * kMaxPageRecordSize);
+  record_sizes_.resize(batch);
+  digests_.resize(batch);
+}
 
 SnapshotWriter::~SnapshotWriter() {
-  // An abandoned snapshot leaves unreferenced PAGES sections, which readers
-  // ignore; the bundle stays usable for the snapshots that were finished.
-  if (done_) return;
-  for (const Sha256Digest& sha : pending_new_) writer_.stored_pages_.erase(sha);
-  writer_.snapshot_open_ = false;
+  // An abandoned snapshot leaves PAGES sections nothing refers to, which
+  // readers ignore; the bundle stays usable for the finished snapshots.
+  if (!done_) writer_.snapshot_open_ = false;
 }
 
 Status SnapshotWriter::addPage(uint64_t pfn, const uint8_t* page) {
@@ -45,41 +47,61 @@ Status SnapshotWriter::addPage(uint64_t pfn, const uint8_t* page) {
     ref->set_sha256(zeroPageDigest().data(), zeroPageDigest().size());
     return {};
   }
-  Sha256Digest sha = sha_.digest(page, kPageSize);
-  ref->set_sha256(sha.data(), sha.size());
-  auto [it, inserted] = writer_.stored_pages_.try_emplace(sha);
-  if (inserted) {
-    it->second = PageLocation{kPendingSection, static_cast<uint32_t>(section_.size())};
-    encoder_.append(page, sha, section_);
-    pending_new_.push_back(sha);
-    ++section_records_;
-  }
-  ref->set_section(it->second.section);
-  ref->set_offset(it->second.offset);
-  if (it->second.section == kPendingSection) pending_refs_.push_back(msg_.pages_size() - 1);
-  if (section_records_ >= writer_.options_.pages_per_section) return flushPages();
+  refs_.push_back(msg_.pages_size() - 1);
+  pages_.insert(pages_.end(), page, page + kPageSize);
+  if (refs_.size() >= writer_.options_.pages_per_section) return flushBatch();
   return {};
 }
 
-Status SnapshotWriter::flushPages() {
-  if (section_records_ == 0) return {};
+Status SnapshotWriter::flushBatch() {
+  const size_t n = refs_.size();
+  if (n == 0) return {};
+  // In parallel: digest and record of every page of the batch.
+  writer_.pool_.run(n, [&](unsigned w, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const uint8_t* page = pages_.data() + i * kPageSize;
+      digests_[i] = hashers_[w]->digest(page, kPageSize);
+      record_sizes_[i] = static_cast<uint32_t>(
+          encoders_[w]->encode(page, digests_[i], records_.data() + i * kMaxPageRecordSize));
+    }
+  });
+  // In order: pages new to the bundle go into this batch's section, whose
+  // ordinal is known only once it is written; until then they (and their
+  // duplicates in the batch) point at a placeholder.
+  constexpr uint32_t kPendingSection = UINT32_MAX;
+  std::vector<int> pending;          // refs into this batch's section
+  std::vector<Sha256Digest> fresh;   // pages stored in it
+  section_.clear();
+  for (size_t i = 0; i < n; ++i) {
+    pb::PageRef* ref = msg_.mutable_pages(refs_[i]);
+    ref->set_sha256(digests_[i].data(), digests_[i].size());
+    auto [it, inserted] = writer_.stored_pages_.try_emplace(digests_[i]);
+    if (inserted) {
+      it->second = PageLocation{kPendingSection, static_cast<uint32_t>(section_.size())};
+      const uint8_t* rec = records_.data() + i * kMaxPageRecordSize;
+      section_.insert(section_.end(), rec, rec + record_sizes_[i]);
+      fresh.push_back(digests_[i]);
+    }
+    ref->set_section(it->second.section);
+    ref->set_offset(it->second.offset);
+    if (it->second.section == kPendingSection) pending.push_back(refs_[i]);
+  }
+  refs_.clear();
+  pages_.clear();
+  if (fresh.empty()) return {};
   pb::SectionEntry entry;
-  entry.set_count(section_records_);
+  entry.set_count(static_cast<uint32_t>(fresh.size()));
   entry.set_snapshot(number_);
   auto ordinal = writer_.emitSection(SectionType::kPages, Codec::kNone, section_, std::move(entry));
   if (!ordinal) return ordinal.error();
-  for (int i : pending_refs_) msg_.mutable_pages(i)->set_section(*ordinal);
-  for (const Sha256Digest& sha : pending_new_) writer_.stored_pages_[sha].section = *ordinal;
-  pending_refs_.clear();
-  pending_new_.clear();
-  section_.clear();
-  section_records_ = 0;
+  for (int r : pending) msg_.mutable_pages(r)->set_section(*ordinal);
+  for (const Sha256Digest& d : fresh) writer_.stored_pages_[d].section = *ordinal;
   return {};
 }
 
 Result<uint32_t> SnapshotWriter::finish() {
   if (done_) return makeError("snapshot " + std::to_string(number_) + " is already finished");
-  if (auto s = flushPages(); !s) return s.error();
+  if (auto s = flushBatch(); !s) return s.error();
   done_ = true;
   pb::SectionEntry entry;
   entry.set_snapshot(number_);
