@@ -76,7 +76,7 @@ Written writeBundle(const std::string& path, const PhysMemory& mem, uint64_t see
   auto bw = BundleWriter::create(path);
   if (!bw) die(bw.error().message);
   (*bw)->setManifest(testing::sampleManifest(mem.size(), 1700000000ll * 1000000000));
-  if (auto s = (*bw)->writeSnapshot(testing::sampleMachineState(seed, 5000000), mem); !s) die(s.error().message);
+  if (auto s = (*bw)->writeSnapshot(testing::sampleSnapshotState(seed, 5000000), mem); !s) die(s.error().message);
   // A backup lagging two seconds behind at 250 Hz timer ticks: a few thousand events.
   for (const Event& e : testing::sampleEvents(seed, 5000000, 5000))
     if (auto s = (*bw)->appendEvent(e); !s) die(s.error().message);

@@ -357,10 +357,9 @@ Result<SnapshotInfo> BundleReader::snapshot(uint32_t number) const {
   info.memory_bytes = m->memory_bytes();
   if (m->has_base_snapshot()) info.base_snapshot = m->base_snapshot();
   info.page_count = static_cast<uint32_t>(m->pages_size());
-  info.state.cpu = *cpu;
+  info.state.machine.cpu = *cpu;
   for (const pb::DeviceState& d : m->devices())
-    info.state.devices.push_back(
-        DeviceBlob{d.name(), d.version(), std::vector<uint8_t>(d.state().begin(), d.state().end())});
+    info.state.machine.devices.push_back(DeviceBlob{d.name(), std::vector<uint8_t>(d.state().begin(), d.state().end())});
   info.state.clock_state.assign(m->clock_state().begin(), m->clock_state().end());
   return info;
 }

@@ -20,7 +20,7 @@
 #include "logstore/BundleFormat.h"
 #include "logstore/ByteSource.h"
 #include "logstore/Event.h"
-#include "logstore/MachineState.h"
+#include "logstore/SnapshotState.h"
 #include "logstore/tandem.pb.h"
 #include "vmm/PhysMemory.h"
 #include "vmm/Result.h"

@@ -24,16 +24,16 @@ int64_t wallNowNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-Status checkMachineState(const MachineState& state, uint64_t memory_bytes) {
+Status checkSnapshotState(const SnapshotState& state, uint64_t memory_bytes) {
   if (memory_bytes == 0 || memory_bytes % kPageSize != 0 || memory_bytes > kMaxGuestMemory)
     return makeError("guest memory of " + std::to_string(memory_bytes) +
                      " bytes is not a multiple of 4096 between 4096 and " +
                      std::to_string(kMaxGuestMemory));
-  if (state.devices.size() > kMaxDevices)
-    return makeError(std::to_string(state.devices.size()) + " devices (limit " +
+  if (state.machine.devices.size() > kMaxDevices)
+    return makeError(std::to_string(state.machine.devices.size()) + " devices (limit " +
                      std::to_string(kMaxDevices) + ")");
   std::set<std::string> names;
-  for (const DeviceBlob& d : state.devices) {
+  for (const DeviceBlob& d : state.machine.devices) {
     if (d.name.empty() || !names.insert(d.name).second)
       return makeError("device name '" + d.name + "' is empty or used twice");
     if (d.state.size() > kMaxDeviceStateBytes)
@@ -143,24 +143,23 @@ Result<uint32_t> BundleWriter::emitMessage(SectionType type, const google::proto
                      {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, std::move(entry));
 }
 
-Result<std::unique_ptr<SnapshotWriter>> BundleWriter::beginSnapshot(const MachineState& state,
+Result<std::unique_ptr<SnapshotWriter>> BundleWriter::beginSnapshot(const SnapshotState& state,
                                                                     uint64_t memory_bytes,
                                                                     std::optional<uint32_t> base) {
   if (snapshot_open_) return makeError(path() + ": a snapshot is already being written");
   if (snapshots_ >= kMaxSnapshots) return makeError(path() + ": too many snapshots");
-  if (auto s = checkMachineState(state, memory_bytes); !s) return makeError(path() + ": " + s.error().message);
+  if (auto s = checkSnapshotState(state, memory_bytes); !s) return makeError(path() + ": " + s.error().message);
   if (base && *base >= snapshots_)
     return makeError(path() + ": base snapshot " + std::to_string(*base) + " does not exist");
-  if (base && snapshot_icounts_[*base] > state.cpu.icount)
+  if (base && snapshot_icounts_[*base] > state.machine.cpu.icount)
     return makeError(path() + ": base snapshot is later than the new one");
   pb::MachineSnapshot msg;
   msg.set_number(snapshots_);
-  msg.set_icount(state.cpu.icount);
-  cpuStateToProto(state.cpu, *msg.mutable_cpu());
-  for (const DeviceBlob& d : state.devices) {
+  msg.set_icount(state.machine.cpu.icount);
+  cpuStateToProto(state.machine.cpu, *msg.mutable_cpu());
+  for (const DeviceBlob& d : state.machine.devices) {
     pb::DeviceState* ds = msg.add_devices();
     ds->set_name(d.name);
-    ds->set_version(d.version);
     ds->set_state(d.state.data(), d.state.size());
   }
   msg.set_clock_state(state.clock_state.data(), state.clock_state.size());
@@ -180,7 +179,7 @@ Status BundleWriter::snapshotDone(uint32_t number, uint64_t icount, uint64_t mem
   return {};
 }
 
-Result<uint32_t> BundleWriter::writeSnapshot(const MachineState& state, const PhysMemory& mem) {
+Result<uint32_t> BundleWriter::writeSnapshot(const SnapshotState& state, const PhysMemory& mem) {
   auto sw = beginSnapshot(state, mem.size(), std::nullopt);
   if (!sw) return sw.error();
   for (uint64_t pfn = 0; pfn < mem.pageCount(); ++pfn)
@@ -188,7 +187,7 @@ Result<uint32_t> BundleWriter::writeSnapshot(const MachineState& state, const Ph
   return (*sw)->finish();
 }
 
-Result<uint32_t> BundleWriter::writeIncrementalSnapshot(const MachineState& state,
+Result<uint32_t> BundleWriter::writeIncrementalSnapshot(const SnapshotState& state,
                                                         const PhysMemory& mem, uint32_t base) {
   auto sw = beginSnapshot(state, mem.size(), base);
   if (!sw) return sw.error();

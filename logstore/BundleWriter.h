@@ -23,7 +23,7 @@
 #include "logstore/BundleFormat.h"
 #include "logstore/DurableFile.h"
 #include "logstore/Event.h"
-#include "logstore/MachineState.h"
+#include "logstore/SnapshotState.h"
 #include "logstore/Sha256.h"
 #include "logstore/WorkerPool.h"
 #include "logstore/tandem.pb.h"
@@ -71,14 +71,14 @@ class BundleWriter {
 
   // A full snapshot of `mem`: every page that is not all zeros. Returns the
   // snapshot's number (0 for the first).
-  Result<uint32_t> writeSnapshot(const MachineState& state, const PhysMemory& mem);
+  Result<uint32_t> writeSnapshot(const SnapshotState& state, const PhysMemory& mem);
   // An incremental snapshot over snapshot `base`: the pages `mem` marks
   // dirty, which must be every page written since `base` was taken.
-  Result<uint32_t> writeIncrementalSnapshot(const MachineState& state, const PhysMemory& mem,
+  Result<uint32_t> writeIncrementalSnapshot(const SnapshotState& state, const PhysMemory& mem,
                                             uint32_t base);
   // Streaming form: add pages through the returned writer, then finish it.
   // One snapshot at a time.
-  Result<std::unique_ptr<SnapshotWriter>> beginSnapshot(const MachineState& state,
+  Result<std::unique_ptr<SnapshotWriter>> beginSnapshot(const SnapshotState& state,
                                                         uint64_t memory_bytes,
                                                         std::optional<uint32_t> base);
 

@@ -5,7 +5,7 @@
 namespace tandem {
 
 // Every field of CpuState must be converted below (gpr[8] is always zero and
-// reserved0 is padding). A field added to CpuState changes its size and
+// reserved0 and reserved1 are padding). A field added to CpuState changes its size and
 // stops the build here; the round-trip test (CpuStateProtoTest) catches a
 // field that reuses padding. Either way: add it to pb::CpuState in
 // logstore/tandem.proto and to both functions below.
@@ -118,7 +118,7 @@ void cpuStateToProto(const CpuState& s, pb::CpuState& p) {
 
 Result<CpuState> cpuStateFromProto(const pb::CpuState& p) {
   CpuState s;
-  std::memset(&s, 0, sizeof s);  // gpr[8] and reserved0 are zero by definition
+  std::memset(&s, 0, sizeof s);  // gpr[8], reserved0 and reserved1 are zero by definition
   if (p.gpr_size() != 8) return makeError("cpu: needs 8 general registers, has " + std::to_string(p.gpr_size()));
   if (p.seg_size() != kSegCount)
     return makeError("cpu: needs 6 segment registers, has " + std::to_string(p.seg_size()));

@@ -1,4 +1,6 @@
-#include "tools/ArchiveCommand.h"
+// `tandem archive`: the failure archive's command family (ingest, list,
+// show, export, rm, prune, summary, verify).
+#include "tools/Commands.h"
 
 #include <time.h>
 
@@ -275,7 +277,7 @@ std::string familyHelp() {
 
 }  // namespace
 
-int runArchiveCommand(const Args& args) {
+int cmdArchive(const Args& args) {
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
     std::fputs(familyHelp().c_str(), args.empty() ? stderr : stdout);
     return args.empty() ? kExitUsage : kExitOk;

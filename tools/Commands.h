@@ -16,6 +16,9 @@ struct Command {
   int (*run)(const Args& args);
 };
 
+int cmdRun(const Args& args);
+int cmdArchive(const Args& args);  // tools/ArchiveCommand.cc
+
 // Every subcommand, in the order `tandem help` lists them.
 const std::vector<Command>& commands();
 

@@ -4,15 +4,15 @@
 #include <exception>
 #include <string>
 
-#include "tools/ArchiveCommand.h"
 #include "tools/Commands.h"
 
 namespace tandem::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
+      {"run", "boot a guest with its console on this terminal (no recording)", cmdRun},
       {"archive", "keep failure bundles: ingest, list, show, export, prune, summary, verify",
-       runArchiveCommand},
+       cmdArchive},
   };
   return list;
 }

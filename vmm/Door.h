@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "vmm/Types.h"
 
@@ -24,6 +25,7 @@ enum class ClockRead : uint8_t {
   kPit = 2,   // a PIT counter or output read
   kRtc = 3,   // an RTC/CMOS time read
   kIdle = 4,  // waking from HLT
+  kSerial = 5,  // a UART restarting its receive timeout when the guest reads a byte
 };
 
 class Door {
@@ -46,6 +48,16 @@ class Door {
   // deadline) unless input arrives first. A live clock waits on the host;
   // a virtual or replaying clock returns at once.
   virtual void idleUntil(Icount at, uint64_t deadline_ns) = 0;
+
+  // For a clock derived from the instruction count: the first icount at
+  // which clockNs() reaches `ns`, so the machine can run exactly up to a
+  // device deadline. A clock that follows wall time returns nullopt and the
+  // machine polls it at fixed instruction intervals instead.
+  virtual std::optional<uint64_t> icountAtNs(uint64_t ns) const { return std::nullopt; }
+
+  // Whether console input may still arrive (a halted guest with no timer
+  // running can then still be woken).
+  virtual bool inputPossible() const { return false; }
 };
 
 }  // namespace tandem

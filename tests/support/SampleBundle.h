@@ -12,21 +12,22 @@
 
 namespace tandem::testing {
 
-inline MachineState sampleMachineState(uint64_t seed, uint64_t icount) {
+inline SnapshotState sampleSnapshotState(uint64_t seed, uint64_t icount) {
   Rng rng(seed);
-  MachineState s;
-  auto* bytes = reinterpret_cast<uint8_t*>(&s.cpu);
-  for (size_t i = 0; i < sizeof s.cpu; ++i) bytes[i] = static_cast<uint8_t>(rng.next());
-  s.cpu.fpu.top &= 7;
-  s.cpu.icount = icount;
+  SnapshotState s;
+  CpuState& cpu = s.machine.cpu;
+  auto* bytes = reinterpret_cast<uint8_t*>(&cpu);
+  for (size_t i = 0; i < sizeof cpu; ++i) bytes[i] = static_cast<uint8_t>(rng.next());
+  cpu.fpu.top &= 7;
+  cpu.icount = icount;
   // Keep only what the format carries (gpr[8] and padding become zero).
   pb::CpuState p;
-  cpuStateToProto(s.cpu, p);
-  s.cpu = *cpuStateFromProto(p);
-  for (const char* name : {"pic-master", "pic-slave", "pit", "rtc", "uart0", "i8042"}) {
-    DeviceBlob d{name, 1, std::vector<uint8_t>(16 + rng.below(200))};
+  cpuStateToProto(cpu, p);
+  cpu = *cpuStateFromProto(p);
+  for (const char* name : {"pic", "pit", "port61", "rtc", "com1", "i8042"}) {
+    DeviceBlob d{name, std::vector<uint8_t>(16 + rng.below(200))};
     for (auto& b : d.state) b = static_cast<uint8_t>(rng.next());
-    s.devices.push_back(std::move(d));
+    s.machine.devices.push_back(std::move(d));
   }
   s.clock_state.resize(24);
   for (auto& b : s.clock_state) b = static_cast<uint8_t>(rng.next());
@@ -103,7 +104,7 @@ inline Status writeSampleBundle(const std::string& path, const SampleBundleSpec&
   if (!image) fillGuestImage(own, spec.seed);
   const PhysMemory& mem = image ? *image : own;
   (*w)->setManifest(sampleManifest(mem.size(), spec.wall_time_ns, spec.panic_function));
-  auto snap = (*w)->writeSnapshot(sampleMachineState(spec.seed, 5000000), mem);
+  auto snap = (*w)->writeSnapshot(sampleSnapshotState(spec.seed, 5000000), mem);
   if (!snap) return snap.error();
   for (const Event& e : sampleEvents(spec.seed, 5000000, spec.events))
     if (auto s = (*w)->appendEvent(e); !s) return s;

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <new>
 
+#include "vmm/Assert.h"
 #include "vmm/Types.h"
 
 namespace tandem {
@@ -29,16 +30,11 @@ const Block* BlockCache::findSlow(uint64_t key) {
 const Block* BlockCache::insert(uint64_t key, uint32_t phys, uint32_t bytes, const Insn* insns,
                                 uint32_t count) {
   void* mem = ::operator new(sizeof(Block) + sizeof(Insn) * count);
-  Block* b = new (mem) Block{key, phys, bytes, count, nullptr};
+  Block* b = new (mem) Block{key, phys, bytes, count, nullptr, {nullptr, nullptr}, {0, 0}, {0, 0}};
   b->insns = reinterpret_cast<Insn*>(static_cast<char*>(mem) + sizeof(Block));
   std::memcpy(static_cast<void*>(b->insns), insns, sizeof(Insn) * count);
   auto [it, inserted] = map_.emplace(key, b);
-  if (!inserted) {
-    // Same key decoded again (a racing invalidation cannot happen; the
-    // caller only inserts after a failed find). Replace defensively.
-    retired_.push_back(it->second);
-    it->second = b;
-  }
+  TANDEM_ASSERT(inserted);  // callers insert only after a failed find
   fast_[hash(key)] = b;
   uint64_t pfn = phys >> kPageShift;
   if (pfn < has_code_.size()) has_code_[pfn] = 1;
@@ -50,6 +46,7 @@ bool BlockCache::invalidatePage(uint64_t pfn) {
   auto it = page_blocks_.find(pfn);
   if (pfn < has_code_.size()) has_code_[pfn] = 0;
   if (it == page_blocks_.end()) return false;
+  ++generation_;
   for (Block* b : it->second) {
     auto m = map_.find(b->key);
     if (m != map_.end() && m->second == b) map_.erase(m);
@@ -62,6 +59,7 @@ bool BlockCache::invalidatePage(uint64_t pfn) {
 }
 
 void BlockCache::clear() {
+  ++generation_;
   for (auto& [key, b] : map_) retired_.push_back(b);
   map_.clear();
   page_blocks_.clear();

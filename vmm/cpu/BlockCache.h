@@ -20,6 +20,12 @@ struct Block {
   uint32_t bytes;  // total length of the instructions
   uint32_t count;  // number of instructions
   Insn* insns;     // `count` entries, stored after the Block
+  // Blocks that followed this one in the same page, valid while the cache's
+  // generation is unchanged (no block has been dropped since): succ[k]
+  // starts succ_delta[k] bytes after this block's first instruction.
+  const Block* succ[2];
+  uint64_t succ_gen[2];
+  uint32_t succ_delta[2];
 };
 
 class BlockCache {
@@ -49,6 +55,8 @@ class BlockCache {
   void clear();
   void freeRetired();
   bool hasRetired() const { return !retired_.empty(); }
+  // Changes whenever a block is dropped; links between blocks record it.
+  uint64_t generation() const { return generation_; }
   size_t blockCount() const { return map_.size(); }
 
  private:
@@ -64,6 +72,7 @@ class BlockCache {
   std::vector<uint8_t> has_code_;
   std::unordered_map<uint64_t, std::vector<Block*>> page_blocks_;
   std::vector<Block*> retired_;
+  uint64_t generation_ = 1;
 };
 
 }  // namespace tandem

@@ -37,15 +37,19 @@ struct RunResult {
   uint64_t executed;  // instructions retired during this call
 };
 
-// Lazily evaluated arithmetic flags: the last flag-setting operation's
-// operands and result; EFLAGS' arithmetic bits are computed on demand.
-enum class FlagOp : uint8_t { kNone, kAdd, kSub, kLogic, kInc, kDec };
+// The six arithmetic flags, kept as the last result plus its carry vector,
+// so that an instruction sets them with a few ALU operations and any flag is
+// read without a branch:
+//   res bits 0-31: the result sign-extended to 32 bits (ZF, SF, PF come
+//   from it), bit 32 flips SF and bit 33 flips PF (to represent flag
+//   combinations no result produces, e.g. after POPF);
+//   aux bit 31: CF; bit 30: CF ^ OF (the carry into the sign bit); bit 3: AF
+//   (the carry out of bit 3). Other aux bits are meaningless.
+// Outside LazyFlags, the arithmetic bits of CpuState::eflags are stale until
+// saveState().
 struct LazyFlags {
-  uint32_t res;
-  uint32_t a;
-  uint32_t b;
-  uint8_t msb;  // 7, 15 or 31
-  FlagOp op;
+  uint64_t res;
+  uint32_t aux;
 };
 
 // One direct-mapped TLB entry. A tag is the linear page address when the
@@ -54,12 +58,16 @@ struct TlbEntry {
   uint32_t read_tag;
   uint32_t write_tag;
   uintptr_t addend;  // host address = addend + linear address
-  uint32_t phys_page;
-  uint32_t global;
 };
+static_assert(sizeof(TlbEntry) == 16);
+constexpr uint32_t kTlbGlobal = 1;  // survives CR3 loads (PGE)
+constexpr uint32_t kTlbLarge = 2;   // part of a 4 MiB page
 constexpr uint32_t kTlbInvalidTag = 1;
 constexpr unsigned kTlbBits = 10;
 constexpr unsigned kTlbSize = 1u << kTlbBits;
+// The TLB slot of a linear address; higher bits are folded in so that
+// regions a power of two apart do not evict each other.
+inline unsigned tlbIndex(uint32_t lin) { return ((lin >> 12) ^ (lin >> 24)) & (kTlbSize - 1); }
 
 enum class Access : uint8_t { kRead, kWrite, kExec };
 
@@ -94,7 +102,7 @@ class Cpu {
   void flushCaches();
 
   Icount icount() const { return Icount(st.icount); }
-  uint32_t eflags();  // materialised
+  uint32_t eflags() const { return (st.eflags & ~fl::kArith) | arithFlags(); }
   unsigned cpl() const { return cpl_; }
   // Registers, EIP and icount, for diagnostics and assertion messages.
   std::string describe();
@@ -117,31 +125,76 @@ class Cpu {
   bool shutdown_ = false;
   uint64_t run_target_ = 0;  // icount at which the current run() ends
 
+  // Valid offsets of each segment register for reads and writes: offsets
+  // lo .. lo+span; span -1 when the access is not allowed at all.
+  struct SegLimits {
+    uint32_t lo;
+    int64_t read_span;
+    int64_t write_span;
+  };
+  SegLimits seg_limits_[kSegCount]{};
+
   TlbEntry tlb_[2][kTlbSize];  // [0] supervisor accesses, [1] user (CPL 3)
+  uint8_t tlb_flags_[2][kTlbSize] = {};  // kTlbGlobal, kTlbLarge per entry
+  // The guest physical page a valid entry maps.
+  uint32_t tlbPhysPage(const TlbEntry& e) const {
+    return static_cast<uint32_t>(e.addend + e.read_tag - reinterpret_cast<uintptr_t>(mem.base()));
+  }
+  TlbEntry* tlb_cur_ = tlb_[0];  // the set for the current privilege level
+  // 4 MiB regions with entries from a 4 MiB page (INVLPG must drop them all).
+  uint8_t large_regions_[1024] = {};
   BlockCache blocks_;
 
-  // Flags.
-  uint32_t getCF() const;
-  uint32_t getPF() const;
-  uint32_t getAF() const;
-  uint32_t getZF() const;
-  uint32_t getSF() const;
-  uint32_t getOF() const;
-  bool cond(unsigned cc) const;
-  void setEflags(uint32_t value, uint32_t writable_mask);
-  void materializeFlags();
-  template <typename T>
-  void setFlagsResult(FlagOp op, T a, T b, T res) {
-    lf.op = op;
-    lf.a = a;
-    lf.b = b;
-    lf.res = res;
-    lf.msb = sizeof(T) * 8 - 1;
+  // Position inside the executing block. Instructions that are not last in
+  // their block do not update st.eip and st.icount as they go; these give
+  // the exact values (see executeBlock).
+  uint32_t block_eip_ = 0;
+  uint64_t block_icount_ = 0;
+  const Insn* block_insns_ = nullptr;
+  const Insn* cur_ = nullptr;
+  const Block* cur_block_ = nullptr;
+  static constexpr uint32_t kMaxLinkedBlocks = 64;
+  uint32_t link_budget_ = 0;
+  const Block* cachedSuccessor();
+  bool enterBlock(const Block* nb);
+  // The address of instruction `i` of the executing block.
+  uint32_t insnEip(const Insn& i) const { return block_eip_ + i.offset; }
+  // Brings st.icount up to date in the middle of a block (for a device
+  // access that needs the exact position).
+  void syncIcount() {
+    if (cur_) st.icount = block_icount_ + static_cast<uint64_t>(cur_ - block_insns_);
   }
-  // Sets the six arithmetic flags from explicit values (shifts, multiplies).
-  void setArithFlags(uint32_t bits) {
-    lf.op = FlagOp::kNone;
-    st.eflags = (st.eflags & ~fl::kArith) | (bits & fl::kArith);
+
+  // Flags (the getters and setters are defined in CpuInline.h).
+  inline uint32_t getCF() const;
+  inline uint32_t getPF() const;
+  inline uint32_t getAF() const;
+  inline uint32_t getZF() const;
+  inline uint32_t getSF() const;
+  inline uint32_t getOF() const;
+  inline bool cond(unsigned cc) const;
+  uint32_t arithFlags() const;  // the six arithmetic flags as EFLAGS bits
+  // Writes the EFLAGS bits in `writable_mask` from `value`.
+  void setEflags(uint32_t value, uint32_t writable_mask);
+  // Sets the six arithmetic flags from EFLAGS-layout bits.
+  void setArithFlags(uint32_t bits);
+  template <typename T>
+  inline void flagsAdd(T a, T b, T r);  // ADD, ADC (with carry folded into r)
+  template <typename T>
+  inline void flagsSub(T a, T b, T r);  // SUB, SBB, CMP, NEG
+  template <typename T>
+  inline void flagsLogic(T r);  // AND, OR, XOR, TEST: CF = OF = AF = 0
+  template <typename T>
+  inline void flagsIncDec(T a, T r, bool inc);  // keeps CF
+  // SF, ZF, PF from r; CF and OF given; AF cleared (shifts, multiplies).
+  template <typename T>
+  inline void flagsResult(T r, uint32_t cf, uint32_t of);
+  void setCfOf(uint32_t cf, uint32_t of) {
+    lf.aux = (lf.aux & 0x3FFFFFFFu) | (cf << 31) | ((cf ^ of) << 30);
+  }
+  void setCF(uint32_t cf) {
+    // Flipping both top bits changes CF and keeps OF.
+    if (cf != getCF()) lf.aux ^= 0xC0000000u;
   }
 
   // Registers.
@@ -162,7 +215,7 @@ class Cpu {
   }
 
   // Address generation.
-  uint32_t ea(const Insn& i) const {
+  [[gnu::always_inline]] uint32_t ea(const Insn& i) const {
     uint32_t a = st.gpr[i.base] + (st.gpr[i.index] << i.scale) + i.disp;
     return (i.flags & insn_flags::kAddr16) ? (a & 0xFFFF) : a;
   }
@@ -209,11 +262,15 @@ class Cpu {
   Rmw<T> rmw(unsigned s, uint32_t off);
 
   // Translation, with TLB fill; throws #PF.
-  uint32_t translate(uint32_t lin, Access acc, bool user);  // returns physical address
-  uint8_t* tlbFill(uint32_t lin, Access acc, bool user);     // host page pointer or nullptr (MMIO)
+  // Returns the physical address, filling the TLB when the page is RAM.
+  uint32_t translate(uint32_t lin, Access acc, bool user);
+  void translatePages(uint32_t lin, unsigned n, Access acc, bool user);
   void tlbFlush(bool include_global);
   void tlbFlushPage(uint32_t lin);
   void tlbFlushWrites();
+  void tlbFlushWritesToPage(uint32_t phys_page);
+  uint64_t readLinearSlow(uint32_t lin, unsigned size, bool user);
+  void writeLinearSlow(uint32_t lin, unsigned size, uint64_t v, bool user);
   uint32_t physRead(uint32_t phys, unsigned size);
   void physWrite(uint32_t phys, unsigned size, uint32_t v);
   void noteCodeWrite(uint32_t phys);  // called by slow-path writes to pages holding code
@@ -243,6 +300,7 @@ class Cpu {
   void loadSegmentReal(unsigned s, uint16_t sel);
   void loadSegment(unsigned s, uint16_t sel);  // MOV/POP Sreg, LDS.. semantics, with checks
   void setSegmentCache(unsigned s, const SegmentCache& c);
+  void recomputeSegLimits(unsigned s);
   bool readDescriptor(uint16_t sel, uint64_t* desc);       // false if outside the table
   uint64_t fetchDescriptor(uint16_t sel, uint8_t vector);  // throws vector(sel & ~3)
   void setDescriptorBusyOrAccessed(uint16_t sel, uint64_t desc, uint64_t bit);
@@ -253,6 +311,20 @@ class Cpu {
   void deliver(uint8_t vector, IntKind kind, bool has_error, uint32_t error);
   void handleFault(const GuestException& e);
   bool deliverPendingInterrupt();
+
+  // Stack access outside the current SS (privilege changes): writes/reads
+  // at ss:esp with the given cache, decrementing/incrementing `esp` by the
+  // stack's width. Limit violations raise #SS(error).
+  void stackPush(const SegmentCache& ss, uint32_t& esp, uint32_t v, unsigned size, uint32_t error);
+  // The stack for privilege level `pl` from the current TSS.
+  void tssStack(unsigned pl, uint16_t* ss, uint32_t* esp, uint32_t ext);
+  // Loads SS for a privilege change to `pl`, with the checks of the SDM;
+  // faults with `vector`(selector + ext).
+  SegmentCache checkedStackSegment(uint16_t sel, unsigned pl, uint8_t vector, uint32_t ext);
+  // After a return to an outer level: data segment registers the new CPL
+  // may not use are nulled.
+  void nullInaccessibleSegments();
+  void loadCodeSegment(uint16_t sel, uint64_t desc, unsigned new_cpl);
 
   // Control transfers (ControlFlow.cc / TaskSwitch.cc).
   void farJump(uint16_t sel, uint32_t offset, bool op32);
@@ -274,9 +346,15 @@ class Cpu {
   void writeCr4(uint32_t v);
 
  private:
-  void executeBlock(const Block* b);
+  bool executeBlock(const Block* b);
+  void runChain(const Block* b);
   const Block* findBlock();
-  void freeRetiredBlocks();
+  void singleStepTrap();
+
+  // An instruction that cannot be cached (it crosses a page, or lies
+  // outside RAM) runs from here.
+  Block scratch_{};
+  Insn scratch_insns_[BlockCache::kMaxInsns];
 };
 
 }  // namespace tandem

@@ -95,6 +95,7 @@ struct CpuState {
 
   uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
   uint32_t a20_mask;  // 0xFFFFFFFF when A20 is enabled, else ~(1 << 20)
+  uint32_t reserved1;  // always 0 (keeps the 64-bit fields aligned without padding)
 
   uint64_t icount;       // instructions retired since power-on
   uint64_t tsc_offset;   // added to the clock's TSC reading (written by WRMSR to the TSC)

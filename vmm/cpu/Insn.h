@@ -19,6 +19,7 @@ constexpr uint16_t kLock = 1u << 4;      // F0 prefix
 constexpr uint16_t kMem = 1u << 5;       // the ModRM operand is memory
 constexpr uint16_t kSegOverride = 1u << 6;
 constexpr uint16_t kEndsBlock = 1u << 7;  // control flow or machine-state change follows
+constexpr uint16_t kChainable = 1u << 8;  // a near branch: the next block may follow directly
 }  // namespace insn_flags
 
 struct Insn {
@@ -38,6 +39,9 @@ struct Insn {
   uint8_t scale;   // index shift, 0..3
   uint8_t seg;     // segment of the memory operand (SegReg)
   uint8_t cc;      // condition code for Jcc/SETcc/CMOVcc
+  uint16_t offset;  // start of the instruction, in bytes from the start of its block
+  uint16_t step;    // threaded step (InsnTable.h), set when the block is built
+  uint8_t pad[4];   // always zero
 
   bool op16() const { return flags & insn_flags::kOp16; }
   bool addr16() const { return flags & insn_flags::kAddr16; }

@@ -48,9 +48,13 @@ std::vector<Event> readAllEvents(const BundleReader& r, Icount from = Icount(0))
   return out;
 }
 
-void expectSameState(const MachineState& a, const MachineState& b) {
-  EXPECT_EQ(std::memcmp(&a.cpu, &b.cpu, sizeof a.cpu), 0);
-  EXPECT_EQ(a.devices, b.devices);
+void expectSameState(const SnapshotState& a, const SnapshotState& b) {
+  EXPECT_EQ(std::memcmp(&a.machine.cpu, &b.machine.cpu, sizeof a.machine.cpu), 0);
+  ASSERT_EQ(a.machine.devices.size(), b.machine.devices.size());
+  for (size_t i = 0; i < a.machine.devices.size(); ++i) {
+    EXPECT_EQ(a.machine.devices[i].name, b.machine.devices[i].name);
+    EXPECT_EQ(a.machine.devices[i].state, b.machine.devices[i].state);
+  }
   EXPECT_EQ(a.clock_state, b.clock_state);
 }
 
@@ -58,7 +62,7 @@ TEST(BundleRoundTrip, SnapshotAndEventsReadBackEqual) {
   TempDir dir;
   PhysMemory mem(4 << 20);
   testing::fillGuestImage(mem, 7);
-  MachineState state = testing::sampleMachineState(7, 5000000);
+  SnapshotState state = testing::sampleSnapshotState(7, 5000000);
   std::vector<Event> events = testing::sampleEvents(7, 5000000, 20000);
   auto w = BundleWriter::create(dir.file("a.tandem"));
   ASSERT_TRUE(w.ok()) << w.error().message;
@@ -122,7 +126,7 @@ TEST(BundleRoundTrip, IncrementalSnapshotsRebuildEachPointInTime) {
   auto w = BundleWriter::create(dir.file("c.tandem"));
   ASSERT_TRUE(w.ok());
   (*w)->setManifest(testing::sampleManifest(mem.size(), 1));
-  ASSERT_TRUE((*w)->writeSnapshot(testing::sampleMachineState(1, 100), mem).ok());
+  ASSERT_TRUE((*w)->writeSnapshot(testing::sampleSnapshotState(1, 100), mem).ok());
   mem.clearDirty();
   uint8_t page[kPageSize];
   std::memset(page, 0x5A, sizeof page);
@@ -133,7 +137,7 @@ TEST(BundleRoundTrip, IncrementalSnapshotsRebuildEachPointInTime) {
       ASSERT_TRUE(mem.write(GuestPhys(pfn * kPageSize), page, sizeof page));  // a page zeroed
       break;
     }
-  auto inc = (*w)->writeIncrementalSnapshot(testing::sampleMachineState(2, 200), mem, 0);
+  auto inc = (*w)->writeIncrementalSnapshot(testing::sampleSnapshotState(2, 200), mem, 0);
   ASSERT_TRUE(inc.ok()) << inc.error().message;
   EXPECT_EQ(*inc, 1u);
   ASSERT_TRUE((*w)->finish().ok());
@@ -163,7 +167,7 @@ TEST(BundleRoundTrip, EventsAppendedFromAnotherThreadWhilePagesStreamOut) {
   auto w = BundleWriter::create(dir.file("d.tandem"), opt);
   ASSERT_TRUE(w.ok());
   (*w)->setManifest(testing::sampleManifest(mem.size(), 1));
-  auto sw = (*w)->beginSnapshot(testing::sampleMachineState(11, 1000), mem.size(), std::nullopt);
+  auto sw = (*w)->beginSnapshot(testing::sampleSnapshotState(11, 1000), mem.size(), std::nullopt);
   ASSERT_TRUE(sw.ok());
   std::atomic<bool> events_ok{true};
   std::thread appender([&] {
@@ -198,7 +202,7 @@ TEST(BundleRoundTrip, IdenticalPagesAreStoredOnce) {
   auto w = BundleWriter::create(dir.file("e.tandem"));
   ASSERT_TRUE(w.ok());
   (*w)->setManifest(testing::sampleManifest(mem.size(), 1));
-  ASSERT_TRUE((*w)->writeSnapshot(testing::sampleMachineState(1, 1), mem).ok());
+  ASSERT_TRUE((*w)->writeSnapshot(testing::sampleSnapshotState(1, 1), mem).ok());
   ASSERT_TRUE((*w)->finish().ok());
   auto r = BundleReader::open(dir.file("e.tandem"));
   ASSERT_TRUE(r.ok());
@@ -217,7 +221,7 @@ TEST(BundleRoundTrip, AnUnfinishedWriterLeavesNothingBehind) {
     ASSERT_TRUE(w.ok());
     PhysMemory mem(1 << 20);
     testing::fillGuestImage(mem, 1);
-    ASSERT_TRUE((*w)->writeSnapshot(testing::sampleMachineState(1, 1), mem).ok());
+    ASSERT_TRUE((*w)->writeSnapshot(testing::sampleSnapshotState(1, 1), mem).ok());
     EXPECT_GT((*w)->bytesWritten(), 100000u);
   }
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
@@ -245,13 +249,13 @@ TEST(BundleRoundTrip, MisuseIsReportedNotWritten) {
   ASSERT_TRUE((*w)->appendEvent({Icount(10), 0, InterruptRaiseEvent{1}}).ok());
   EXPECT_FALSE((*w)->appendEvent({Icount(9), 0, InterruptRaiseEvent{1}}).ok());
   EXPECT_FALSE((*w)->appendEvent({Icount(11), 0, SerialInputEvent{}}).ok());
-  auto sw = (*w)->beginSnapshot(testing::sampleMachineState(1, 1), 1 << 20, std::nullopt);
+  auto sw = (*w)->beginSnapshot(testing::sampleSnapshotState(1, 1), 1 << 20, std::nullopt);
   ASSERT_TRUE(sw.ok());
   uint8_t page[kPageSize] = {1};
   EXPECT_FALSE((*sw)->addPage(256, page).ok());  // outside 1 MiB
   ASSERT_TRUE((*sw)->addPage(5, page).ok());
   EXPECT_FALSE((*sw)->addPage(5, page).ok());  // not ascending
-  EXPECT_FALSE((*w)->beginSnapshot(testing::sampleMachineState(1, 1), 1 << 20, std::nullopt).ok());
+  EXPECT_FALSE((*w)->beginSnapshot(testing::sampleSnapshotState(1, 1), 1 << 20, std::nullopt).ok());
   EXPECT_FALSE((*w)->finish().ok());  // snapshot still open
   ASSERT_TRUE((*sw)->finish().ok());
   EXPECT_TRUE((*w)->finish().ok());

@@ -9,7 +9,7 @@ namespace tandem {
 namespace {
 
 // Every byte random, except what the format defines as zero: the "no
-// register" slot gpr[8] and the padding word reserved0. A field added to
+// register" slot gpr[8] and the padding words reserved0 and reserved1. A field added to
 // CpuState without being added to the conversion fails this test.
 CpuState randomCpuState(uint32_t seed) {
   CpuState s;
@@ -18,6 +18,7 @@ CpuState randomCpuState(uint32_t seed) {
   for (size_t i = 0; i < sizeof s; ++i) bytes[i] = static_cast<uint8_t>(rng());
   s.gpr[8] = 0;
   s.reserved0 = 0;
+  s.reserved1 = 0;
   s.fpu.top &= 7;
   return s;
 }

@@ -18,7 +18,9 @@ TEST(WorkerPool, EveryIndexIsVisitedExactlyOnceByDistinctWorkers) {
       for (size_t i = begin; i < end; ++i) seen[i]++;
     });
     for (size_t i = 0; i < n; ++i) EXPECT_EQ(seen[i].load(), 1) << "n " << n << " index " << i;
-    if (n >= 3) EXPECT_EQ(workers_mask.load(), 7u) << n;
+    if (n >= 3) {
+      EXPECT_EQ(workers_mask.load(), 7u) << n;
+    }
   }
 }
 

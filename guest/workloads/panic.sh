@@ -1,0 +1,2 @@
+# A kernel panic right after boot ("sysrq triggered crash").
+echo c > /proc/sysrq-trigger

@@ -1,0 +1,124 @@
+// The board: guest RAM, the CPU and the PC devices, wired together, and the
+// loop that runs them. Everything the guest can observe that the machine
+// cannot compute from its own state comes through the Door.
+//
+// Determinism: the machine polls the door for the time only at points fixed
+// by the instruction count (the start of each run slice), and slices end
+// either at a device deadline computed from an icount-derived clock or after
+// a fixed number of instructions. Interrupts are therefore raised at the
+// same instruction boundaries whenever the door answers the same.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vmm/Door.h"
+#include "vmm/IoBus.h"
+#include "vmm/PhysMemory.h"
+#include "vmm/Result.h"
+#include "vmm/cpu/Cpu.h"
+#include "vmm/devices/PcDevices.h"
+
+namespace tandem {
+
+struct MachineConfig {
+  uint64_t ram_bytes = 128ull << 20;
+};
+
+enum class MachineExit {
+  kLimit,        // reached the requested icount
+  kPowerOff,     // halted with interrupts disabled, or a power-off request
+  kReset,        // a reset request (keyboard controller, port 0x92, 0xCF9)
+  kTripleFault,  // shutdown after a triple fault
+  kIdle,         // halted with interrupts enabled but nothing that could wake it
+  kStopped,      // Machine::requestStop()
+};
+
+const char* machineExitName(MachineExit e);
+
+// Everything of a machine but its RAM, as plain data.
+struct MachineState {
+  CpuState cpu;
+  std::vector<DeviceBlob> devices;
+};
+
+class Machine final : public CpuBus,
+                      private DeviceClock,
+                      private InterruptOutput,
+                      private MachineControl {
+ public:
+  // Instructions between clock polls when the clock follows wall time.
+  static constexpr uint64_t kPollInterval = 200000;
+
+  static Result<std::unique_ptr<Machine>> create(const MachineConfig& config, Door& door,
+                                                 ConsoleSink& console);
+  ~Machine() override;
+
+  // Runs until an exit condition or until icount reaches `until_icount`.
+  MachineExit run(uint64_t until_icount = UINT64_MAX);
+  // Makes run() return kStopped at its next poll point. Safe to call from
+  // another thread or a signal handler.
+  void requestStop() { stop_request_.store(true, std::memory_order_relaxed); }
+
+  // Power-on reset of the CPU and devices (RAM is kept).
+  void reset();
+
+  MachineState saveState();
+  Status restoreState(const MachineState& s);
+
+  PhysMemory& memory() { return mem_; }
+  Cpu& cpu() { return cpu_; }
+  PcDevices& devices() { return *devices_; }
+  Icount icount() const { return cpu_.icount(); }
+  const MachineConfig& config() const { return config_; }
+  // Why the last reset was requested (valid after run() returned kReset).
+  ResetSource lastResetSource() const { return reset_source_; }
+
+  // CpuBus.
+  uint32_t ioRead(uint16_t port, unsigned size) override { return ports_.read(port, size); }
+  void ioWrite(uint16_t port, unsigned size, uint32_t value) override {
+    ports_.write(port, size, value);
+  }
+  uint32_t mmioRead(GuestPhys addr, unsigned size) override {
+    return mmio_.read(addr.value(), size);
+  }
+  void mmioWrite(GuestPhys addr, unsigned size, uint32_t value) override {
+    mmio_.write(addr.value(), size, value);
+  }
+  uint64_t readTsc(Icount now) override;
+  uint8_t acknowledgeInterrupt() override { return devices_->acknowledgeInterrupt(); }
+
+ private:
+  Machine(const MachineConfig& config, Door& door, ConsoleSink& console);
+
+  // DeviceClock, InterruptOutput, MachineControl.
+  uint64_t nowNs(ClockRead why) override { return door_.clockNs(cpu_.icount(), why); }
+  void setIntr(bool asserted) override { cpu_.setIntr(asserted); }
+  void requestReset(ResetSource source) override;
+  void requestPowerOff() override;
+  void setA20(A20Source source, bool enabled) override;
+  void applyA20();
+
+  // One poll point: time to the devices, input to the UART. Returns the
+  // instructions to run until the next poll point.
+  uint64_t poll();
+
+  MachineConfig config_;
+  Door& door_;
+  ConsoleSink& console_;
+  PhysMemory mem_;
+  IoBus ports_;
+  IoBus mmio_;
+  Cpu cpu_;
+  std::unique_ptr<PcDevices> devices_;
+
+  enum class Pending { kNone, kReset, kPowerOff };
+  Pending pending_ = Pending::kNone;
+  std::atomic<bool> stop_request_{false};
+  ResetSource reset_source_ = ResetSource::kKeyboardController;
+};
+
+}  // namespace tandem
