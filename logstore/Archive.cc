@@ -127,19 +127,38 @@ Status Archive::saveCounters(LmdbTxn& txn, const ArchiveCounters& c) {
   return txn.put(dbs_.meta, countersKey(), {v, sizeof v});
 }
 
+Result<Archive::WriteSession> Archive::beginWrite() {
+  WriteSession w;
+  auto txn = LmdbTxn::begin(*env_, true);
+  if (!txn) return txn.error();
+  w.txn = std::move(*txn);
+  auto counters = loadCounters(*w.txn);
+  if (!counters) return counters.error();
+  w.counters = *counters;
+  auto store = PageStore::load(*w.txn, dbs_.pageStore());
+  if (!store) return store.error();
+  w.store = std::make_unique<PageStore>(std::move(*store));
+  return w;
+}
+
+Status Archive::commitWrite(WriteSession& w, bool compact_all) {
+  if (auto s = w.store->finish(compact_all); !s) return s;
+  if (auto s = saveCounters(*w.txn, w.counters); !s) return s;
+  return w.txn->commit();
+}
+
 Result<IngestResult> Archive::ingest(const std::string& path, int64_t now_ns) {
   auto reader = BundleReader::open(path);
   if (!reader) return reader.error();
-  auto txn = LmdbTxn::begin(*env_, true);
-  if (!txn) return txn.error();
-  auto counters = loadCounters(**txn);
-  if (!counters) return counters.error();
-  auto store = PageStore::load(**txn, dbs_.pageStore());
-  if (!store) return store.error();
+  auto session = beginWrite();
+  if (!session) return session.error();
+  LmdbTxn& txn = *session->txn;
+  PageStore& store = *session->store;
+  ArchiveCounters& counters = session->counters;
 
   IngestResult result;
-  const uint64_t number = counters->next_number;
-  LayoutWriter layout(**txn, dbs_.literals, number);
+  const uint64_t number = counters.next_number;
+  LayoutWriter layout(txn, dbs_.literals, number);
   Sha256 whole;
   auto visit = [&](const ScannedPiece& piece) -> Status {
     whole.update(piece.bytes.data(), piece.bytes.size());
@@ -147,7 +166,7 @@ Result<IngestResult> Archive::ingest(const std::string& path, int64_t now_ns) {
     if (auto s = layout.literal(piece.bytes.first(kSectionHeaderSize)); !s) return s;
     for (const PageRecordView& rec : piece.records) {
       std::span<const uint8_t> bytes(rec.payload.data() - kPageRecordHeaderSize, rec.size());
-      auto added = store->add(bytes);
+      auto added = store.add(bytes);
       if (!added) return added.error();
       if (*added == PageStore::Added::kConflict) {
         if (auto s = layout.literal(bytes); !s) return s;
@@ -165,7 +184,7 @@ Result<IngestResult> Archive::ingest(const std::string& path, int64_t now_ns) {
   result.bundle_bytes = (*reader)->size();
   result.literal_bytes = layout.literalBytes();
 
-  auto existing = (*txn)->get(dbs_.bundles, idKey(result.id));
+  auto existing = txn.get(dbs_.bundles, idKey(result.id));
   if (!existing) return existing.error();
   if (*existing) {
     result.already_present = true;  // the transaction is dropped: nothing changes
@@ -192,16 +211,14 @@ Result<IngestResult> Archive::ingest(const std::string& path, int64_t now_ns) {
   if (auto s = serializeTo(*finished, layout_bytes); !s) return s.error();
   if (auto s = serializeTo(e, entry_bytes); !s) return s.error();
   auto asB = [](const std::string& s) { return Bytes(reinterpret_cast<const uint8_t*>(s.data()), s.size()); };
-  if (auto s = (*txn)->put(dbs_.layouts, numberKey(number), asB(layout_bytes)); !s) return s.error();
-  if (auto s = (*txn)->put(dbs_.bundles, idKey(result.id), asB(entry_bytes)); !s) return s.error();
-  if (auto s = store->finish(); !s) return s.error();
-  counters->next_number++;
-  counters->bundles++;
-  counters->bundle_bytes += result.bundle_bytes;
-  counters->literal_bytes += result.literal_bytes;
-  counters->layout_bytes += layout_bytes.size() + entry_bytes.size();
-  if (auto s = saveCounters(**txn, *counters); !s) return s.error();
-  if (auto s = (*txn)->commit(); !s) return s.error();
+  if (auto s = txn.put(dbs_.layouts, numberKey(number), asB(layout_bytes)); !s) return s.error();
+  if (auto s = txn.put(dbs_.bundles, idKey(result.id), asB(entry_bytes)); !s) return s.error();
+  counters.next_number++;
+  counters.bundles++;
+  counters.bundle_bytes += result.bundle_bytes;
+  counters.literal_bytes += result.literal_bytes;
+  counters.layout_bytes += layout_bytes.size() + entry_bytes.size();
+  if (auto s = commitWrite(*session); !s) return s.error();
   return result;
 }
 
@@ -289,24 +306,27 @@ Status Archive::exportBundle(const Sha256Digest& id, const std::string& path) co
   return (*out)->commit();
 }
 
-Status Archive::removeIn(LmdbTxn& txn, PageStore& store, ArchiveCounters& c, const pb::ArchiveEntry& e) {
+Status Archive::removeIn(WriteSession& w, const pb::ArchiveEntry& e) {
+  LmdbTxn& txn = *w.txn;
+  ArchiveCounters& c = w.counters;
   auto l = txn.get(dbs_.layouts, numberKey(e.number()));
   if (!l) return l.error();
   pb::ArchivedLayout layout;
   if (!*l || !layout.ParseFromArray((*l)->data(), static_cast<int>((*l)->size())))
     return makeError("archive " + dir() + ": bundle " + shortId(e.bundle_sha256()) + " has no readable layout");
+  const uint64_t layout_size = (*l)->size();
   for (const pb::ArchivedExtent& x : layout.extents()) {
     if (x.literal_bytes() != 0) continue;
     PageKey key;
     if (x.page_key().size() != key.size()) return makeError("archive " + dir() + ": bad page extent");
     std::memcpy(key.data(), x.page_key().data(), key.size());
-    if (auto s = store.release(key); !s) return s;
+    if (auto s = w.store->release(key); !s) return s;
   }
   if (auto s = deleteLiterals(txn, dbs_.literals, e.number(), e.literal_bytes()); !s) return s;
   Bytes key(reinterpret_cast<const uint8_t*>(e.bundle_sha256().data()), 32);
   auto stored_entry = txn.get(dbs_.bundles, key);
   if (!stored_entry) return stored_entry.error();
-  uint64_t record_bytes = (*l)->size() + (*stored_entry ? (*stored_entry)->size() : 0);
+  uint64_t record_bytes = layout_size + (*stored_entry ? (*stored_entry)->size() : 0);
   c.layout_bytes -= std::min(c.layout_bytes, record_bytes);
   if (auto s = txn.del(dbs_.layouts, numberKey(e.number())); !s) return s;
   if (auto s = txn.del(dbs_.bundles, key); !s) return s;
@@ -317,53 +337,43 @@ Status Archive::removeIn(LmdbTxn& txn, PageStore& store, ArchiveCounters& c, con
 }
 
 Status Archive::remove(const Sha256Digest& id) {
-  auto txn = LmdbTxn::begin(*env_, true);
-  if (!txn) return txn.error();
-  auto v = (*txn)->get(dbs_.bundles, idKey(id));
+  auto session = beginWrite();
+  if (!session) return session.error();
+  auto v = session->txn->get(dbs_.bundles, idKey(id));
   if (!v) return v.error();
   if (!*v) return makeError("no bundle " + shortId(id) + " in the archive at " + dir());
   pb::ArchiveEntry e;
   if (!e.ParseFromArray((*v)->data(), static_cast<int>((*v)->size())))
     return makeError("archive " + dir() + ": damaged entry " + shortId(id));
-  auto counters = loadCounters(**txn);
-  if (!counters) return counters.error();
-  auto store = PageStore::load(**txn, dbs_.pageStore());
-  if (!store) return store.error();
-  if (auto s = removeIn(**txn, *store, *counters, e); !s) return s;
-  if (auto s = store->finish(); !s) return s;
-  if (auto s = saveCounters(**txn, *counters); !s) return s;
-  return (*txn)->commit();
+  if (auto s = removeIn(*session, e); !s) return s;
+  return commitWrite(*session);
 }
 
 Result<PruneResult> Archive::prune(const PruneOptions& opt) {
   auto all = entries();  // a snapshot for ordering; each is re-checked below
   if (!all) return all.error();
-  auto txn = LmdbTxn::begin(*env_, true);
-  if (!txn) return txn.error();
-  auto counters = loadCounters(**txn);
-  if (!counters) return counters.error();
-  auto store = PageStore::load(**txn, dbs_.pageStore());
-  if (!store) return store.error();
-  auto stored = [&] { return store->stats().pack_bytes + counters->literal_bytes + counters->layout_bytes; };
+  auto session = beginWrite();
+  if (!session) return session.error();
+  const ArchiveCounters& c = session->counters;
+  PageStore& store = *session->store;
+  auto stored = [&] { return store.stats().pack_bytes + c.literal_bytes + c.layout_bytes; };
   PruneResult r;
   r.stored_before = stored();
   for (const pb::ArchiveEntry& listed : *all) {
     bool too_old = opt.keep_ns && seenNs(listed) < opt.now_ns - static_cast<int64_t>(*opt.keep_ns);
     bool too_big = opt.max_bytes && stored() > *opt.max_bytes;
     if (!too_old && !too_big) break;  // entries are oldest first
-    auto v = (*txn)->get(dbs_.bundles, {reinterpret_cast<const uint8_t*>(listed.bundle_sha256().data()), 32});
+    auto v = session->txn->get(dbs_.bundles, {reinterpret_cast<const uint8_t*>(listed.bundle_sha256().data()), 32});
     if (!v) return v.error();
     if (!*v) continue;  // removed by another process meanwhile
-    if (auto s = removeIn(**txn, *store, *counters, listed); !s) return s.error();
+    if (auto s = removeIn(*session, listed); !s) return s.error();
     if (too_big && !too_old)
-      if (auto s = store->finish(); !s) return s.error();  // reclaim now, so stored() is current
+      if (auto s = store.finish(); !s) return s.error();  // reclaim now, so stored() is current
     r.removed.push_back(listed);
   }
-  if (auto s = store->finish(true); !s) return s.error();
-  r.packs_rewritten = store->packsRewritten();
+  if (auto s = commitWrite(*session, true); !s) return s.error();
+  r.packs_rewritten = store.packsRewritten();
   r.stored_after = stored();
-  if (auto s = saveCounters(**txn, *counters); !s) return s.error();
-  if (auto s = (*txn)->commit(); !s) return s.error();
   return r;
 }
 

@@ -105,10 +105,20 @@ class Archive {
   Result<ArchiveStats> stats() const;
 
  private:
+  // One write transaction, with the counters and the page store loaded.
+  struct WriteSession {
+    std::unique_ptr<LmdbTxn> txn;
+    ArchiveCounters counters;
+    std::unique_ptr<PageStore> store;
+  };
+
   Archive(std::unique_ptr<LmdbEnv> env, ArchiveDbs dbs) : env_(std::move(env)), dbs_(dbs) {}
+  Result<WriteSession> beginWrite();
+  // Finishes the page store (see PageStore::finish), saves the counters, commits.
+  Status commitWrite(WriteSession& w, bool compact_all = false);
   Result<ArchiveCounters> loadCounters(const LmdbTxn& txn) const;
   Status saveCounters(LmdbTxn& txn, const ArchiveCounters& c);
-  Status removeIn(LmdbTxn& txn, PageStore& store, ArchiveCounters& c, const pb::ArchiveEntry& e);
+  Status removeIn(WriteSession& w, const pb::ArchiveEntry& e);
 
   std::unique_ptr<LmdbEnv> env_;
   ArchiveDbs dbs_;

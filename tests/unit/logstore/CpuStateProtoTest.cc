@@ -5,6 +5,8 @@
 #include <cstring>
 #include <random>
 
+#include "tests/support/WireRoundTrip.h"
+
 namespace tandem {
 namespace {
 
@@ -28,11 +30,7 @@ TEST(CpuStateProto, EveryFieldRoundTrips) {
     CpuState in = randomCpuState(seed);
     pb::CpuState p;
     cpuStateToProto(in, p);
-    std::string bytes;
-    ASSERT_TRUE(p.SerializeToString(&bytes));
-    pb::CpuState parsed;
-    ASSERT_TRUE(parsed.ParseFromString(bytes));
-    auto out = cpuStateFromProto(parsed);
+    auto out = cpuStateFromProto(testing::throughTheWire(p));
     ASSERT_TRUE(out.ok()) << out.error().message;
     EXPECT_EQ(std::memcmp(&in, &*out, sizeof in), 0) << "seed " << seed;
   }

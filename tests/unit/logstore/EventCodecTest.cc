@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/WireRoundTrip.h"
+
 namespace tandem {
 namespace {
 
@@ -19,11 +21,7 @@ TEST(EventCodec, EveryKindRoundTripsThroughTheWireFormat) {
   auto events = oneOfEachKind();
   pb::EventChunk chunk;
   encodeEventChunk(events, chunk);
-  std::string bytes;
-  ASSERT_TRUE(chunk.SerializeToString(&bytes));
-  pb::EventChunk parsed;
-  ASSERT_TRUE(parsed.ParseFromString(bytes));
-  auto back = decodeEventChunk(parsed);
+  auto back = decodeEventChunk(testing::throughTheWire(chunk));
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(*back, events);
 }
