@@ -98,7 +98,13 @@ Status DurableFile::linkIntoPlace() {
   }
   std::string proc = "/proc/self/fd/" + std::to_string(fd_);
   if (linkat(AT_FDCWD, proc.c_str(), dir_fd_, base_.c_str(), AT_SYMLINK_FOLLOW) == 0) return {};
-  if (errno != EEXIST) return failure("cannot give the file its name", errno);
+  if (errno == ENOENT) {
+    // No /proc: AT_EMPTY_PATH does the same where it is permitted.
+    if (linkat(fd_, "", dir_fd_, base_.c_str(), AT_EMPTY_PATH) == 0) return {};
+    if (errno != EEXIST) return failure("cannot give the file its name (is /proc mounted?)", errno);
+  } else if (errno != EEXIST) {
+    return failure("cannot give the file its name", errno);
+  }
   // Replacing an existing file: link under a temporary name, then rename,
   // which replaces atomically.
   for (int attempt = 0; attempt < 100; ++attempt) {
