@@ -39,6 +39,15 @@ enum class MachineExit {
 
 const char* machineExitName(MachineExit e);
 
+// Told about what happens inside a run that recording and diagnosis need.
+class MachineObserver {
+ public:
+  virtual ~MachineObserver() = default;
+  // An external interrupt is being delivered to the CPU at `at` (before the
+  // instruction at `eip`).
+  virtual void onInterrupt(Icount at, uint32_t eip, uint8_t vector) = 0;
+};
+
 // Everything of a machine but its RAM, as plain data.
 struct MachineState {
   CpuState cpu;
@@ -89,7 +98,13 @@ class Machine final : public CpuBus,
     mmio_.write(addr.value(), size, value);
   }
   uint64_t readTsc(Icount now) override;
-  uint8_t acknowledgeInterrupt() override { return devices_->acknowledgeInterrupt(); }
+  uint8_t acknowledgeInterrupt() override {
+    uint8_t v = devices_->acknowledgeInterrupt();
+    if (observer_) observer_->onInterrupt(cpu_.icount(), cpu_.currentEip(), v);
+    return v;
+  }
+  // At most one observer; nullptr removes it.
+  void setObserver(MachineObserver* o) { observer_ = o; }
 
  private:
   Machine(const MachineConfig& config, Door& door, ConsoleSink& console);
@@ -114,6 +129,7 @@ class Machine final : public CpuBus,
   IoBus mmio_;
   Cpu cpu_;
   std::unique_ptr<PcDevices> devices_;
+  MachineObserver* observer_ = nullptr;
 
   enum class Pending { kNone, kReset, kPowerOff };
   Pending pending_ = Pending::kNone;

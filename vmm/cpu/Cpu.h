@@ -102,6 +102,9 @@ class Cpu {
   void flushCaches();
 
   Icount icount() const { return Icount(st.icount); }
+  // The address of the instruction being executed (inside a handler or a
+  // device callback it causes), or of the next one between instructions.
+  uint32_t currentEip() const { return cur_ ? block_eip_ + cur_->offset : st.eip; }
   uint32_t eflags() const { return (st.eflags & ~fl::kArith) | arithFlags(); }
   unsigned cpl() const { return cpl_; }
   // Registers, EIP and icount, for diagnostics and assertion messages.
@@ -165,13 +168,16 @@ class Cpu {
     if (cur_) st.icount = block_icount_ + static_cast<uint64_t>(cur_ - block_insns_);
   }
 
-  // Flags (the getters and setters are defined in CpuInline.h).
-  inline uint32_t getCF() const;
-  inline uint32_t getPF() const;
-  inline uint32_t getAF() const;
-  inline uint32_t getZF() const;
-  inline uint32_t getSF() const;
-  inline uint32_t getOF() const;
+  // Flags (the setters and cond() are defined in CpuInline.h).
+  uint32_t getCF() const { return lf.aux >> 31; }
+  uint32_t getOF() const { return (lf.aux ^ (lf.aux << 1)) >> 31; }
+  uint32_t getZF() const { return static_cast<uint32_t>(lf.res) == 0; }
+  uint32_t getSF() const { return static_cast<uint32_t>((lf.res ^ (lf.res >> 1)) >> 31) & 1; }
+  uint32_t getAF() const { return (lf.aux >> 3) & 1; }
+  uint32_t getPF() const {
+    return static_cast<uint32_t>(!__builtin_parity(static_cast<uint32_t>(lf.res) & 0xFF)) ^
+           static_cast<uint32_t>((lf.res >> 33) & 1);
+  }
   inline bool cond(unsigned cc) const;
   uint32_t arithFlags() const;  // the six arithmetic flags as EFLAGS bits
   // Writes the EFLAGS bits in `writable_mask` from `value`.
