@@ -7,6 +7,7 @@ pmemsave: a real crashed guest's memory for the log store's benchmark.
 usage: guest_memory_dump.py KERNEL INITRAMFS OUT.raw
 """
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -60,6 +61,7 @@ def main():
             qemu.kill()
     if os.path.getsize(out) != MEMORY:
         sys.exit("guest_memory_dump: %s is not 128 MiB" % out)
+    shutil.rmtree(work)  # kept above when something went wrong, for its console log
     print("guest_memory_dump: %s after %.1f s" % (out, time.time() - start), file=sys.stderr)
 
 
