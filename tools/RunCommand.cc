@@ -161,7 +161,7 @@ done:
     case MachineExit::kIdle: status = kExitIdle; break;
     case MachineExit::kLimit: status = kExitOk; break;
     case MachineExit::kStopped:
-    case MachineExit::kDebugger: status = kExitInterrupted; break;
+    case MachineExit::kDebug: status = kExitInterrupted; break;
   }
   if (terminal.active()) std::fprintf(stderr, "\r\n");
   std::fprintf(stderr, "tandem: %s%s at icount %llu (guest %.3f s, wall %.3f s, %.1f MIPS)\n", why,

@@ -12,6 +12,8 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"run", "boot a guest with its console on this terminal (no recording)", cmdRun},
       {"gdb-live", "boot a guest and debug it live with gdb (no recording)", cmdGdbLive},
+      {"archive", "keep failure bundles: ingest, list, show, export, prune, summary, verify",
+       cmdArchive},
   };
   return list;
 }

@@ -13,7 +13,7 @@ const char* machineExitName(MachineExit e) {
     case MachineExit::kTripleFault: return "triple fault";
     case MachineExit::kIdle: return "halted for good";
     case MachineExit::kStopped: return "stopped";
-    case MachineExit::kDebugger: return "debugger stop";
+    case MachineExit::kDebug: return "debugger stop";
   }
   return "?";
 }
@@ -120,8 +120,8 @@ MachineExit Machine::run(uint64_t until_icount) {
         break;
       case StopReason::kShutdown:
         return MachineExit::kTripleFault;
-      case StopReason::kDebugger:
-        return MachineExit::kDebugger;
+      case StopReason::kDebug:
+        return MachineExit::kDebug;
       case StopReason::kHalted:
         // With interrupts disabled nothing can wake the CPU: Linux ends a
         // power-off this way when no firmware interface is present.

@@ -35,7 +35,7 @@ enum class MachineExit {
   kTripleFault,  // shutdown after a triple fault
   kIdle,         // halted with interrupts enabled but nothing that could wake it
   kStopped,      // Machine::requestStop()
-  kDebugger,     // a debugger attached to the CPU asked to stop (Cpu::setDebugger)
+  kDebug,        // a debugger's breakpoint or watch (Cpu::debugStop() says which)
 };
 
 const char* machineExitName(MachineExit e);

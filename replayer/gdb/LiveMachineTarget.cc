@@ -23,26 +23,14 @@ bool overlaps(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen) {
   return a < b_end && b < a_end;
 }
 
-bool kindMatches(WatchKind w, Access a) {
-  switch (w) {
-    case WatchKind::kWrite: return a == Access::kWrite;
-    case WatchKind::kRead: return a == Access::kRead;
-    case WatchKind::kAccess: return a == Access::kRead || a == Access::kWrite;
-  }
-  return false;
-}
-
 }  // namespace
 
 LiveMachineTarget::LiveMachineTarget(Machine& machine, LiveTargetOptions options)
     : machine_(machine), options_(options) {
   options_.slice = std::max<uint64_t>(options_.slice, 1);
-  options_.steps_per_poll = std::max<uint64_t>(options_.steps_per_poll, 1);
 }
 
-LiveMachineTarget::~LiveMachineTarget() {
-  if (!breakpoints_.empty() || !watchpoints_.empty()) machine_.cpu().setDebugger(nullptr);
-}
+LiveMachineTarget::~LiveMachineTarget() { clearBreakpointsAndWatchpoints(); }
 
 I386Registers LiveMachineTarget::registers() {
   return registersFromCpu(machine_.cpu().saveState());
@@ -135,7 +123,7 @@ StopEvent LiveMachineTarget::machineEnded(MachineExit exit) {
       break;
     case MachineExit::kLimit:
     case MachineExit::kStopped:
-    case MachineExit::kDebugger:
+    case MachineExit::kDebug:
       e.signal = gdb_signal::kInt;
       return e;
   }
@@ -143,51 +131,34 @@ StopEvent LiveMachineTarget::machineEnded(MachineExit exit) {
   return e;
 }
 
-MachineExit LiveMachineTarget::runIn(Mode mode, uint64_t instructions) {
-  mode_ = mode;
-  if (mode == Mode::kStepping) ++single_steps_;
-  step_icount_ = machine_.icount().value();
-  step_eip_ = machine_.cpu().st.eip;
-  MachineExit exit = machine_.run(step_icount_ + instructions);
-  mode_ = Mode::kIdle;
-  return exit;
+std::optional<StopEvent> LiveMachineTarget::stopFor(MachineExit exit) {
+  if (exit == MachineExit::kLimit) return std::nullopt;
+  if (exit == MachineExit::kDebug) return debugStop();
+  return machineEnded(exit);
 }
 
-std::optional<StopEvent> LiveMachineTarget::stopAfter(MachineExit exit) {
-  std::optional<StopEvent> end;
-  if (exit != MachineExit::kLimit && exit != MachineExit::kDebugger) end = machineEnded(exit);
-  if (hit_) {
-    // The access came first; the end (kept in ended_) is reported next time.
-    StopEvent e;
-    e.kind = StopEvent::Kind::kWatchpoint;
-    e.watch = hit_->kind;
-    e.watch_address = hit_->address;
-    hit_.reset();
+StopEvent LiveMachineTarget::debugStop() {
+  const DebugStop& d = machine_.cpu().debugStop();
+  StopEvent e;
+  if (d.breakpoint) {
+    e.kind = StopEvent::Kind::kBreakpoint;
+    for (const Breakpoint& b : breakpoints_)
+      if (b.address == d.address) e.breakpoint = b.kind;
     return e;
   }
-  return end;
-}
-
-const LiveMachineTarget::Breakpoint* LiveMachineTarget::breakpointAt(uint32_t eip) const {
-  if (!std::binary_search(break_addresses_.begin(), break_addresses_.end(), eip)) return nullptr;
-  for (const Breakpoint& b : breakpoints_)
-    if (b.address == eip) return &b;
-  return nullptr;
-}
-
-bool LiveMachineTarget::nearBreakpoint(uint32_t eip, uint32_t linear) const {
-  if (break_addresses_.empty()) return false;
-  // The EIP values of the linear page: [lo, lo + 4095], modulo 2^32.
-  uint32_t lo = eip - (linear & (kPageSize - 1));
-  uint32_t hi = lo + (kPageSize - 1);
-  auto it = std::lower_bound(break_addresses_.begin(), break_addresses_.end(), lo);
-  if (lo <= hi) return it != break_addresses_.end() && *it <= hi;
-  return it != break_addresses_.end() || break_addresses_.front() <= hi;
-}
-
-uint32_t LiveMachineTarget::linearEip() const {
-  const CpuState& st = machine_.cpu().st;
-  return st.seg[CS].base + st.eip;
+  // The CPU names the access; gdb wants the watchpoint it matched.
+  bool write = d.access == kWatchWrite;
+  e.kind = StopEvent::Kind::kWatchpoint;
+  e.watch = write ? WatchKind::kWrite : WatchKind::kRead;
+  e.watch_address = d.address;
+  for (const Watchpoint& w : watchpoints_) {
+    if (!overlaps(d.address, 1, w.address, w.length)) continue;
+    if (w.kind == WatchKind::kAccess || (w.kind == WatchKind::kWrite) == write) {
+      e.watch = w.kind;
+      break;
+    }
+  }
+  return e;
 }
 
 Result<StopEvent> LiveMachineTarget::resume(ResumeAction action, InterruptPoll& poll) {
@@ -195,57 +166,34 @@ Result<StopEvent> LiveMachineTarget::resume(ResumeAction action, InterruptPoll& 
     return makeError(std::string("reverse execution is ") + kNeedsRecording);
   if (ended_) return *ended_;
   if (action == ResumeAction::kStep) {
-    MachineExit exit = runIn(Mode::kStepping, 1);
-    if (auto e = stopAfter(exit)) return *e;
-    if (const Breakpoint* b = exit == MachineExit::kDebugger ? breakpointAt(machine_.cpu().st.eip) : nullptr) {
-      StopEvent e;
-      e.kind = StopEvent::Kind::kBreakpoint;
-      e.breakpoint = b->kind;
-      return e;
-    }
+    if (auto e = stopFor(machine_.run(machine_.icount().value() + 1))) return *e;
     return StopEvent{};  // SIGTRAP
   }
-  if (!breakpoints_.empty() || !watchpoints_.empty()) return continueWatched(poll);
-  StopEvent interrupted;
-  interrupted.signal = gdb_signal::kInt;
   for (;;) {
-    MachineExit exit = runIn(Mode::kRunning, options_.slice);
-    if (exit != MachineExit::kLimit) return machineEnded(exit);
-    if (poll.interruptRequested()) return interrupted;
+    if (auto e = stopFor(machine_.run(machine_.icount().value() + options_.slice))) return *e;
+    if (poll.interruptRequested()) {
+      StopEvent e;
+      e.signal = gdb_signal::kInt;
+      return e;
+    }
   }
 }
 
-Result<StopEvent> LiveMachineTarget::continueWatched(InterruptPoll& poll) {
-  uint64_t polled_at = machine_.icount().value();
-  uint64_t stops = 0;
-  for (uint64_t n = 0;; ++n) {
-    uint32_t eip = machine_.cpu().st.eip;
-    // The first instruction always runs: a breakpoint at the starting EIP
-    // is the one gdb continues from.
-    if (n > 0) {
-      if (const Breakpoint* b = breakpointAt(eip)) {
-        StopEvent e;
-        e.kind = StopEvent::Kind::kBreakpoint;
-        e.breakpoint = b->kind;
-        return e;
-      }
-    }
-    // Step through pages with breakpoints; run freely elsewhere until the
-    // CPU enters one.
-    bool near = nearBreakpoint(eip, linearEip());
-    MachineExit exit = near ? runIn(Mode::kStepping, 1) : runIn(Mode::kRunning, options_.slice);
-    if (auto e = stopAfter(exit)) return *e;
-    uint64_t now = machine_.icount().value();
-    if (++stops >= options_.steps_per_poll || now - polled_at >= options_.slice) {
-      stops = 0;
-      polled_at = now;
-      if (poll.interruptRequested()) {
-        StopEvent e;
-        e.signal = gdb_signal::kInt;
-        return e;
-      }
-    }
+void LiveMachineTarget::breakpointsChanged() {
+  std::vector<uint32_t> addresses;
+  for (const Breakpoint& b : breakpoints_) addresses.push_back(b.address);
+  machine_.cpu().setBreakpoints(std::move(addresses));
+}
+
+void LiveMachineTarget::watchpointsChanged() {
+  std::vector<DataWatch> watches;
+  for (const Watchpoint& w : watchpoints_) {
+    uint8_t kind = w.kind == WatchKind::kWrite ? kWatchWrite
+                   : w.kind == WatchKind::kRead ? kWatchRead
+                                                : kWatchAccess;
+    watches.push_back(DataWatch{w.address, w.length, kind, -1});
   }
+  machine_.cpu().setWatches(std::move(watches));
 }
 
 Status LiveMachineTarget::insertBreakpoint(BreakKind kind, uint32_t address) {
@@ -254,7 +202,7 @@ Status LiveMachineTarget::insertBreakpoint(BreakKind kind, uint32_t address) {
   if (breakpoints_.size() >= kMaxBreakpoints)
     return makeError(format("too many breakpoints (at most %zu)", kMaxBreakpoints));
   breakpoints_.push_back({address, kind});
-  debuggerChanged();
+  breakpointsChanged();
   return {};
 }
 
@@ -262,18 +210,8 @@ Status LiveMachineTarget::removeBreakpoint(BreakKind kind, uint32_t address) {
   size_t before = breakpoints_.size();
   std::erase_if(breakpoints_,
                 [&](const Breakpoint& b) { return b.address == address && b.kind == kind; });
-  if (breakpoints_.size() != before) debuggerChanged();
+  if (breakpoints_.size() != before) breakpointsChanged();
   return {};
-}
-
-void LiveMachineTarget::debuggerChanged() {
-  break_addresses_.clear();
-  for (const Breakpoint& b : breakpoints_) break_addresses_.push_back(b.address);
-  std::sort(break_addresses_.begin(), break_addresses_.end());
-  // Attached only while something is set: the CPU runs at full speed
-  // otherwise. Attaching again flushes the TLB for the new watched pages.
-  bool any = !breakpoints_.empty() || !watchpoints_.empty();
-  machine_.cpu().setDebugger(any ? this : nullptr);
 }
 
 Status LiveMachineTarget::insertWatchpoint(WatchKind kind, uint32_t address, uint32_t length) {
@@ -282,7 +220,7 @@ Status LiveMachineTarget::insertWatchpoint(WatchKind kind, uint32_t address, uin
   if (watchpoints_.size() >= kMaxWatchpoints)
     return makeError(format("too many watchpoints (at most %zu)", kMaxWatchpoints));
   watchpoints_.push_back({address, length, kind});
-  debuggerChanged();
+  watchpointsChanged();
   return {};
 }
 
@@ -291,44 +229,15 @@ Status LiveMachineTarget::removeWatchpoint(WatchKind kind, uint32_t address, uin
   std::erase_if(watchpoints_, [&](const Watchpoint& w) {
     return w.address == address && w.length == length && w.kind == kind;
   });
-  if (watchpoints_.size() != before) debuggerChanged();
+  if (watchpoints_.size() != before) watchpointsChanged();
   return {};
 }
 
 void LiveMachineTarget::clearBreakpointsAndWatchpoints() {
   breakpoints_.clear();
   watchpoints_.clear();
-  debuggerChanged();
-}
-
-bool LiveMachineTarget::stopBefore(uint32_t eip, uint32_t linear) {
-  switch (mode_) {
-    case Mode::kStepping:
-      // Within a step, only after an interrupt or exception moved EIP to a
-      // handler: a breakpoint there stops before the handler runs.
-      if (machine_.icount().value() == step_icount_ && eip == step_eip_) return false;
-      return breakpointAt(eip) != nullptr;
-    case Mode::kRunning: return nearBreakpoint(eip, linear);
-    case Mode::kIdle: return false;
-  }
-  return false;
-}
-
-bool LiveMachineTarget::watchesPage(uint32_t page) {
-  for (const Watchpoint& w : watchpoints_)
-    if (overlaps(page, kPageSize, w.address, w.length)) return true;
-  return false;
-}
-
-bool LiveMachineTarget::dataAccess(uint32_t linear, unsigned size, Access access) {
-  if (hit_) return true;
-  for (const Watchpoint& w : watchpoints_) {
-    if (!kindMatches(w.kind, access) || !overlaps(linear, size, w.address, w.length)) continue;
-    // The first watched byte the access touched.
-    hit_ = WatchHit{w.kind, std::max(linear, w.address)};
-    return true;
-  }
-  return false;
+  breakpointsChanged();
+  watchpointsChanged();
 }
 
 Result<std::string> LiveMachineTarget::monitorIcount() {

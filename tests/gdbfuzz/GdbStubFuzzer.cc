@@ -95,7 +95,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Short slices, so that runs end soon after the input does.
   gdb::LiveTargetOptions options;
   options.slice = 256;
-  options.steps_per_poll = 16;
   gdb::LiveMachineTarget target(machine, options);
   size_t chunk = 1 + data[0] % 64;
   gdb::BufferChannel channel(std::span(data + 1, size - 1), chunk, false);

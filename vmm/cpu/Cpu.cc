@@ -56,6 +56,7 @@ void Cpu::loadState(const CpuState& s) {
   for (unsigned i = 0; i < kSegCount; ++i) recomputeSegLimits(i);
   updateModeCaches();
   flushCaches();
+  refreshDebug();
   stop_ = false;
   stop_requested_ = false;
   shutdown_ = false;
@@ -162,7 +163,8 @@ const Block* Cpu::findBlock() {
       if (count > 0) break;
       // The first instruction crosses into the next page: fetch it whole
       // (the second page may fault) and run it without caching.
-      unsigned first = in_page;
+      // (NeedMore means fewer than 15 bytes were left in the page.)
+      unsigned first = std::min<unsigned>(in_page, 15);
       for (unsigned k = 0; k < first; ++k) buf[k] = static_cast<uint8_t>(physRead(p + k, 1));
       uint32_t next_lin = lin + first;
       if (st.eip + first > cs.limit) raise(kGP, 0);
@@ -345,7 +347,6 @@ RunResult Cpu::run(uint64_t max_instructions) {
   uint64_t start = st.icount;
   run_target_ = st.icount + max_instructions;
   stop_requested_ = false;
-  debug_stop_ = false;  // a stop asked for by the last instruction of the previous run
   for (;;) {
     if (blocks_.hasRetired()) blocks_.freeRetired();
     if (shutdown_) {
@@ -357,36 +358,61 @@ RunResult Cpu::run(uint64_t max_instructions) {
       return {StopReason::kRequested, st.icount - start};
     }
     if (st.icount >= run_target_) return {StopReason::kBudget, st.icount - start};
-    if (__builtin_expect(debugger_ != nullptr, 0)) {
-      if (debug_stop_ || debugger_->stopBefore(st.eip, st.seg[CS].base + st.eip)) {
-        debug_stop_ = false;
-        return {StopReason::kDebugger, st.icount - start};
-      }
-    }
 
     if (st.intr_shadow) {
       // The instruction after STI / MOV SS runs before any interrupt.
-      st.intr_shadow = 0;
       uint64_t saved = run_target_;
       run_target_ = st.icount + 1;
+      bool debug_stop = false;
       try {
-        executeBlock(findBlock());
+        const Block* b = findBlock();
+        // A debugger stop keeps the shadow: the instruction runs on resume.
+        if (checked_ && checkBreakpoints(b, false) < 0) {
+          debug_stop = debug_stop_.breakpoint && st.icount == bp_resume_icount_;
+          if (!debug_stop) st.intr_shadow = 0;  // the guest's #DB was delivered
+        } else {
+          st.intr_shadow = 0;
+          executeBlock(b);
+          debug_stop = checked_ && finishWatchHits();
+        }
       } catch (const GuestException& e) {
+        st.intr_shadow = 0;
         handleFault(e);
       }
       run_target_ = saved;
+      if (debug_stop) return {StopReason::kDebug, st.icount - start};
       continue;
     }
     if (intr_line_ && (st.eflags & fl::IF)) {
       if (deliverPendingInterrupt()) continue;
     }
     if (st.halted) return {StopReason::kHalted, st.icount - start};
+    // RF (set by IRET, POPF or a task switch) lasts until the next
+    // instruction completes; only an interrupt taken before it sees it.
+    bool rf = st.eflags & fl::RF;
+    st.eflags &= ~fl::RF;
     if (st.eflags & fl::TF) {
       singleStepTrap();
+      if (checked_ && finishWatchHits()) return {StopReason::kDebug, st.icount - start};
       continue;
     }
     try {
-      runChain(findBlock());
+      const Block* b = findBlock();
+      if (!checked_) {
+        runChain(b);
+        continue;
+      }
+      int before_bp = checkBreakpoints(b, rf);
+      if (before_bp < 0) {
+        if (debug_stop_.breakpoint && st.icount == bp_resume_icount_)
+          return {StopReason::kDebug, st.icount - start};
+        continue;  // the guest's #DB was raised
+      }
+      uint64_t saved = run_target_;
+      if (before_bp > 0 && st.icount + before_bp < run_target_) run_target_ = st.icount + before_bp;
+      executeBlock(b);
+      run_target_ = saved;
+      if (finishWatchHits()) return {StopReason::kDebug, st.icount - start};
     } catch (const GuestException& e) {
       handleFault(e);
     }

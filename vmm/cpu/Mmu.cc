@@ -67,13 +67,6 @@ void Cpu::physWrite(uint32_t phys, unsigned size, uint32_t v) {
   bus.mmioWrite(GuestPhys(phys), size, v);
 }
 
-void Cpu::noteDataAccess(uint32_t lin, unsigned size, Access acc) {
-  if (debugger_->dataAccess(lin, size, acc)) {
-    stop_ = true;  // end the block after this instruction
-    debug_stop_ = true;
-  }
-}
-
 void Cpu::noteCodeWrite(uint32_t phys) {
   uint64_t pfn = phys >> kPageShift;
   if (blocks_.invalidatePage(pfn)) {
@@ -101,6 +94,11 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
     };
     if (!(pde & kPteP)) fault(false);
     bool big = (pde & kPtePS) && (st.cr4 & cr4::PSE);
+    // Without PSE-36, bits 21:13 of a 4 MiB entry are reserved.
+    if (big && (pde & 0x003FE000u)) {
+      st.cr2 = lin;
+      raise(kPF, pf_err::P | pf_err::RSVD | (write ? pf_err::W : 0) | (user ? pf_err::U : 0));
+    }
     uint32_t pte = 0, pte_addr = 0;
     uint32_t eff;  // effective R/W and U/S: the AND of both levels
     if (big) {
@@ -140,10 +138,11 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
   }
   uint32_t page = phys & ~(kPageSize - 1);
   if (static_cast<uint64_t>(page) + kPageSize > mem.size()) return phys;  // not RAM: no TLB entry
-  // A page a debugger watches stays out of the TLB, so that every access
-  // to it reaches the slow paths, which report it.
-  if (__builtin_expect(debugger_ != nullptr, 0) && debugger_->watchesPage(lin & ~(kPageSize - 1)))
-    return phys;
+  if (checked_ && acc != Access::kExec) {
+    // Watched pages stay out of the TLB for the kinds of access watched.
+    if (pageWatched(lin & ~(kPageSize - 1), false)) return phys;
+    if (write && pageWatched(lin & ~(kPageSize - 1), true)) writable = false;
+  }
   uint8_t* host = mem.base() + page;
   unsigned idx = tlbIndex(lin);
   TlbEntry& e = tlb_[user][idx];
@@ -161,16 +160,12 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
 }
 
 uint64_t Cpu::readLinearSlow(uint32_t lin, unsigned size, bool user) {
+  if (checked_) noteAccess(lin, size, false);
   uint32_t in_page = kPageSize - (lin & (kPageSize - 1));
-  if (size <= in_page && size <= 4) {
-    uint32_t p = translate(lin, Access::kRead, user);
-    if (debugger_) noteDataAccess(lin, size, Access::kRead);
-    return physRead(p, size);
-  }
+  if (size <= in_page && size <= 4) return physRead(translate(lin, Access::kRead, user), size);
   // Crossing a page, or 8 bytes: translate every page first, then by bytes.
   uint32_t p0 = translate(lin, Access::kRead, user);
   uint32_t p1 = size > in_page ? translate(lin + in_page, Access::kRead, user) : 0;
-  if (debugger_) noteDataAccess(lin, size, Access::kRead);
   uint64_t v = 0;
   for (unsigned i = 0; i < size; ++i) {
     uint32_t p = i < in_page ? p0 + i : p1 + (i - in_page);
@@ -180,16 +175,14 @@ uint64_t Cpu::readLinearSlow(uint32_t lin, unsigned size, bool user) {
 }
 
 void Cpu::writeLinearSlow(uint32_t lin, unsigned size, uint64_t v, bool user) {
+  if (checked_) noteAccess(lin, size, true);
   uint32_t in_page = kPageSize - (lin & (kPageSize - 1));
   if (size <= in_page && size <= 4) {
-    uint32_t p = translate(lin, Access::kWrite, user);
-    if (debugger_) noteDataAccess(lin, size, Access::kWrite);
-    physWrite(p, size, static_cast<uint32_t>(v));
+    physWrite(translate(lin, Access::kWrite, user), size, static_cast<uint32_t>(v));
     return;
   }
   uint32_t p0 = translate(lin, Access::kWrite, user);
   uint32_t p1 = size > in_page ? translate(lin + in_page, Access::kWrite, user) : 0;
-  if (debugger_) noteDataAccess(lin, size, Access::kWrite);
   for (unsigned i = 0; i < size; ++i) {
     uint32_t p = i < in_page ? p0 + i : p1 + (i - in_page);
     physWrite(p, 1, (v >> (8 * i)) & 0xFF);
@@ -206,10 +199,10 @@ void Cpu::translatePages(uint32_t lin, unsigned n, Access acc, bool user) {
 }
 
 void Cpu::readBytesLinear(uint32_t lin, void* out, unsigned n, bool user) {
+  if (checked_) noteAccess(lin, n, false);
   auto* o = static_cast<uint8_t*>(out);
   // Translate every page first so that a fault leaves nothing half done.
   translatePages(lin, n, Access::kRead, user);
-  if (debugger_) noteDataAccess(lin, n, Access::kRead);
   for (unsigned i = 0; i < n;) {
     uint32_t a = lin + i;
     unsigned chunk = std::min<unsigned>(n - i, kPageSize - (a & (kPageSize - 1)));
@@ -224,9 +217,9 @@ void Cpu::readBytesLinear(uint32_t lin, void* out, unsigned n, bool user) {
 }
 
 void Cpu::writeBytesLinear(uint32_t lin, const void* in, unsigned n, bool user) {
+  if (checked_) noteAccess(lin, n, true);
   const auto* src = static_cast<const uint8_t*>(in);
   translatePages(lin, n, Access::kWrite, user);
-  if (debugger_) noteDataAccess(lin, n, Access::kWrite);
   for (unsigned i = 0; i < n;) {
     uint32_t a = lin + i;
     unsigned chunk = std::min<unsigned>(n - i, kPageSize - (a & (kPageSize - 1)));
