@@ -362,6 +362,7 @@ class Cpu {
   void farJump(uint16_t sel, uint32_t offset, bool op32);
   void farCall(uint16_t sel, uint32_t offset, bool op32);
   void farReturn(uint16_t pop_bytes, bool op32);
+  void pushFarReturn(unsigned size);
   void interruptReturn(bool op32);
   enum class TaskSwitchSource { kJump, kCall, kIret, kInterrupt };
   void taskSwitch(uint16_t sel, uint64_t desc, TaskSwitchSource src, bool has_error,
