@@ -21,6 +21,7 @@
 #include "vmm/Result.h"
 #include "vmm/cpu/Cpu.h"
 #include "vmm/devices/PcDevices.h"
+#include "vmm/devices/StateBlob.h"
 
 namespace tandem {
 
@@ -39,9 +40,19 @@ enum class MachineExit {
 
 const char* machineExitName(MachineExit e);
 
+// The board's own state: where the next poll point is and what the
+// devices have asked of the machine.
+struct BoardState {
+  uint64_t next_poll_icount;  // the machine polls the door when icount reaches this
+  uint32_t pending;           // Machine::Pending
+  uint32_t reset_source;      // ResetSource of the last reset request
+};
+static_assert(kIsPlainState<BoardState>);
+
 // Everything of a machine but its RAM, as plain data.
 struct MachineState {
   CpuState cpu;
+  BoardState board;
   std::vector<DeviceBlob> devices;
 };
 
@@ -58,7 +69,14 @@ class Machine final : public CpuBus,
   ~Machine() override;
 
   // Runs until an exit condition or until icount reaches `until_icount`.
+  // Where run() stops has no effect on the guest: poll points follow from
+  // the machine's state alone, so a run cut into pieces, or saved and
+  // restored between pieces, executes exactly as one uninterrupted run.
   MachineExit run(uint64_t until_icount = UINT64_MAX);
+  // The icount of the next poll point, and whether the machine stands at
+  // one (the poll there not yet done).
+  uint64_t nextPollIcount() const { return board_.next_poll_icount; }
+  bool atPollPoint() const { return cpu_.icount().value() >= board_.next_poll_icount; }
   // Makes run() return kStopped at its next poll point. Safe to call from
   // another thread or a signal handler.
   void requestStop() { stop_request_.store(true, std::memory_order_relaxed); }
@@ -75,7 +93,7 @@ class Machine final : public CpuBus,
   Icount icount() const { return cpu_.icount(); }
   const MachineConfig& config() const { return config_; }
   // Why the last reset was requested (valid after run() returned kReset).
-  ResetSource lastResetSource() const { return reset_source_; }
+  ResetSource lastResetSource() const { return static_cast<ResetSource>(board_.reset_source); }
 
   // CpuBus.
   uint32_t ioRead(uint16_t port, unsigned size) override { return ports_.read(port, size); }
@@ -115,10 +133,9 @@ class Machine final : public CpuBus,
   Cpu cpu_;
   std::unique_ptr<PcDevices> devices_;
 
-  enum class Pending { kNone, kReset, kPowerOff };
-  Pending pending_ = Pending::kNone;
+  enum Pending : uint32_t { kNone, kReset, kPowerOff };
+  BoardState board_{};
   std::atomic<bool> stop_request_{false};
-  ResetSource reset_source_ = ResetSource::kKeyboardController;
 };
 
 }  // namespace tandem
