@@ -9,6 +9,7 @@
 
 #include "vmm/Assert.h"
 #include "vmm/Log.h"
+#include "vmm/boot/Initramfs.h"
 #include "vmm/boot/PcMemoryMap.h"
 
 namespace tandem {
@@ -149,6 +150,9 @@ Result<LinuxBoot> LinuxBoot::fromImages(ImageFile kernel, std::optional<ImageFil
                         " bytes; this kernel accepts at most " + std::to_string(room));
   if (initrd && initrd->size() == 0) return initrd->error("empty file");
   if (initrd && initrd->size() >= k4G) return initrd->error("larger than 4 GiB");
+  if (initrd) {
+    if (Status s = Initramfs::check(*initrd); !s) return s.error();
+  }
   return LinuxBoot(std::move(kernel), std::move(initrd), std::move(cmdline), *h);
 }
 
