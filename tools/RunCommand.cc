@@ -237,7 +237,7 @@ int cmdRun(const Args& argv) {
     exit = runTo(std::min(opts.max_icount, opts.save_at.value_or(UINT64_MAX)));
   bool saved = false;
   if (opts.save_at && exit == MachineExit::kLimit && m.icount().value() >= *opts.save_at) {
-    while (exit == MachineExit::kLimit && !m.atPollPoint()) exit = runTo(m.nextPollIcount());
+    exit = m.runToPollPoint();
     if (exit == MachineExit::kLimit) {
       MachineSnapshot snap = captureMachine(m, clock);
       snap.cmdline = opts.guest.guest.cmdline;

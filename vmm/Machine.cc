@@ -98,7 +98,7 @@ uint64_t Machine::poll() {
   return slice;
 }
 
-MachineExit Machine::run(uint64_t until_icount) {
+MachineExit Machine::runUntil(uint64_t until_icount, bool stop_at_poll) {
   for (;;) {
     if (board_.pending == kReset) {
       board_.pending = kNone;
@@ -112,7 +112,10 @@ MachineExit Machine::run(uint64_t until_icount) {
     uint64_t at = cpu_.icount().value();
     if (at >= until_icount) return MachineExit::kLimit;
 
-    if (at >= board_.next_poll_icount) board_.next_poll_icount = at + poll();
+    if (at >= board_.next_poll_icount) {
+      if (stop_at_poll) return MachineExit::kLimit;
+      board_.next_poll_icount = at + poll();
+    }
     uint64_t end = std::min(board_.next_poll_icount, until_icount);
     RunResult r = cpu_.run(end - at);
     // Anything but the budget ends the slice: poll again at once.

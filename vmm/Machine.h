@@ -72,10 +72,12 @@ class Machine final : public CpuBus,
   // Where run() stops has no effect on the guest: poll points follow from
   // the machine's state alone, so a run cut into pieces, or saved and
   // restored between pieces, executes exactly as one uninterrupted run.
-  MachineExit run(uint64_t until_icount = UINT64_MAX);
-  // The icount of the next poll point, and whether the machine stands at
-  // one (the poll there not yet done).
-  uint64_t nextPollIcount() const { return board_.next_poll_icount; }
+  MachineExit run(uint64_t until_icount = UINT64_MAX) { return runUntil(until_icount, false); }
+  // Runs until the machine stands at a poll point (the poll there not yet
+  // done), where a saved machine is easiest to reason about: the run that
+  // goes on from there and the restored one both start with that poll.
+  // Returns kLimit when it got there.
+  MachineExit runToPollPoint() { return runUntil(UINT64_MAX, true); }
   bool atPollPoint() const { return cpu_.icount().value() >= board_.next_poll_icount; }
   // Makes run() return kStopped at its next poll point. Safe to call from
   // another thread or a signal handler.
@@ -123,6 +125,7 @@ class Machine final : public CpuBus,
   // One poll point: time to the devices, input to the UART. Returns the
   // instructions to run until the next poll point.
   uint64_t poll();
+  MachineExit runUntil(uint64_t until_icount, bool stop_at_poll);
 
   MachineConfig config_;
   Door& door_;
