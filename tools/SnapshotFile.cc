@@ -26,7 +26,7 @@ std::string tagName(uint32_t t) {
     char c = char(t >> (8 * i));
     s += (c >= 0x20 && c < 0x7F) ? c : '?';
   }
-  return s;
+  return s.substr(0, s.find_last_not_of(' ') + 1);
 }
 
 uint32_t checksum(const std::vector<uint8_t>& bytes) {
@@ -262,8 +262,8 @@ Result<MachineSnapshot> SnapshotFile::read(const std::string& path) {
     std::streamoff rest = f.tellg() - here;
     f.seekg(here);
     if (len > static_cast<uint64_t>(rest))
-      return fail("truncated: " + name + " has " + std::to_string(len) + " bytes, the file " +
-                  std::to_string(rest) + " more");
+      return fail("truncated: " + name + " needs " + std::to_string(len) + " bytes, only " +
+                  std::to_string(rest) + " remain");
     std::vector<uint8_t> payload(len);
     f.read(reinterpret_cast<char*>(payload.data()), std::streamsize(len));
     if (!f) return fail("read error in " + name);
