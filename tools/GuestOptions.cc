@@ -14,6 +14,7 @@ std::vector<OptionSpec> guestOptionSpecs() {
       {"workload", true, "default guest only: the workload to run (shell, selftest, bench, panic, ...)", "NAME"},
       {"mem", true, "guest RAM (default 128M)", "SIZE"},
       {"clock", true, "virtual (derived from instruction count) or host (wall time)", "MODE"},
+      {"decompress-in-guest", false, "run the bzImage's own decompressor in the guest (default: decompress on the host)"},
   };
 }
 
@@ -68,6 +69,7 @@ Result<GuestOptions> parseGuestOptions(const ParsedArgs& args, ClockMode default
     o.guest.initrd = args.get("initrd").value_or("");
     o.guest.cmdline = args.get("append").value_or("");
   }
+  o.guest.decompress_in_guest = args.has("decompress-in-guest");
   for (const std::string* f : {&o.guest.kernel, &o.guest.initrd}) {
     if (f->empty()) continue;
     struct stat sb;
