@@ -132,6 +132,23 @@ std::vector<uint8_t> readPipedInput(uint64_t skip, bool to_end) {
   return all;
 }
 
+std::vector<OptionSpec> runOptionSpecs() {
+  std::vector<OptionSpec> specs = guestOptionSpecs();
+  specs.push_back({"max-icount", true, "stop after this many instructions", "N"});
+  specs.push_back({"json", false, "print the result as JSON on stderr"});
+  specs.push_back({"trace", true,
+                   "print each instruction from icount FROM, COUNT of them, on stderr",
+                   "FROM:COUNT"});
+  specs.push_back({"prompt", true,
+                   "send piped input a line at a time, each once the console shows TEXT", "TEXT"});
+  specs.push_back({"save-at", true,
+                   "stop at the first poll point at or after icount N and save the machine", "N"});
+  specs.push_back({"save", true, "where --save-at writes the machine", "FILE"});
+  specs.push_back({"restore", true, "continue a machine saved with --save", "FILE"});
+  specs.push_back({"help", false, "show this help"});
+  return specs;
+}
+
 int exitStatus(MachineExit exit) {
   switch (exit) {
     case MachineExit::kPowerOff:
@@ -149,22 +166,46 @@ int exitStatus(MachineExit exit) {
   return kExitFailure;
 }
 
+// What a run did, for the report on stderr.
+struct RunReport {
+  MachineExit exit;
+  bool saved;
+  uint64_t executed;  // instructions this process ran
+  double wall_s;
+};
+
+// The closing lines on stderr; returns the exit status.
+int report(const RunOptions& opts, const RunReport& r, Machine& m, RunClock& clock,
+           const ConsoleOutput& console, bool raw_terminal) {
+  uint64_t icount = m.icount().value();
+  double guest_s = clock.clockNs(m.icount(), ClockRead::kPoll) / 1e9;
+  std::string why = r.saved ? "saved to " + opts.save_path : machineExitName(r.exit);
+  if (r.exit == MachineExit::kReset)
+    why += std::string(" (") + resetSourceName(m.lastResetSource()) + ")";
+  int status = exitStatus(r.exit);
+  if (opts.save_at && !r.saved && status == kExitOk) {
+    std::fprintf(stderr, "tandem run: the run ended (%s) before icount %llu; nothing saved\n",
+                 machineExitName(r.exit), static_cast<unsigned long long>(*opts.save_at));
+    status = kExitFailure;
+  }
+  if (raw_terminal) std::fprintf(stderr, "\r\n");
+  double mips = r.wall_s > 0 ? r.executed / r.wall_s / 1e6 : 0.0;
+  std::fprintf(stderr, "tandem: %s at icount %llu (guest %.3f s, wall %.3f s, %.1f MIPS)\n",
+               why.c_str(), static_cast<unsigned long long>(icount), guest_s, r.wall_s, mips);
+  if (opts.json)
+    std::fprintf(stderr,
+                 "{\"exit\":\"%s\",\"icount\":%llu,\"guest_s\":%.6f,\"wall_s\":%.3f,\"mips\":%.1f,"
+                 "\"console_bytes\":%llu}\n",
+                 r.saved ? "saved" : machineExitName(r.exit),
+                 static_cast<unsigned long long>(icount), guest_s, r.wall_s, mips,
+                 static_cast<unsigned long long>(console.bytesWritten()));
+  return status;
+}
+
 }  // namespace
 
 int cmdRun(const Args& argv) {
-  std::vector<OptionSpec> specs = guestOptionSpecs();
-  specs.push_back({"max-icount", true, "stop after this many instructions", "N"});
-  specs.push_back({"json", false, "print the result as JSON on stderr"});
-  specs.push_back({"trace", true,
-                   "print each instruction from icount FROM, COUNT of them, on stderr",
-                   "FROM:COUNT"});
-  specs.push_back({"prompt", true,
-                   "send piped input a line at a time, each once the console shows TEXT", "TEXT"});
-  specs.push_back({"save-at", true,
-                   "stop at the first poll point at or after icount N and save the machine", "N"});
-  specs.push_back({"save", true, "where --save-at writes the machine", "FILE"});
-  specs.push_back({"restore", true, "continue a machine saved with --save", "FILE"});
-  specs.push_back({"help", false, "show this help"});
+  std::vector<OptionSpec> specs = runOptionSpecs();
   auto args = parseArgs(argv, specs);
   if (!args) return usageError("run", args.error().message);
   if (args->has("help")) {
@@ -250,29 +291,8 @@ int cmdRun(const Args& argv) {
   }
   console.flush();
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  uint64_t icount = m.icount().value();
-  double guest_s = clock.clockNs(m.icount(), ClockRead::kPoll) / 1e9;
-
-  std::string why = saved ? "saved to " + opts.save_path : machineExitName(exit);
-  if (exit == MachineExit::kReset)
-    why += std::string(" (") + resetSourceName(m.lastResetSource()) + ")";
-  int status = exitStatus(exit);
-  if (opts.save_at && !saved && status == kExitOk) {
-    std::fprintf(stderr, "tandem run: the run ended (%s) before icount %llu; nothing saved\n",
-                 machineExitName(exit), static_cast<unsigned long long>(*opts.save_at));
-    status = kExitFailure;
-  }
-  if (terminal.active()) std::fprintf(stderr, "\r\n");
-  double mips = wall > 0 ? (icount - start_icount) / wall / 1e6 : 0.0;
-  std::fprintf(stderr, "tandem: %s at icount %llu (guest %.3f s, wall %.3f s, %.1f MIPS)\n",
-               why.c_str(), static_cast<unsigned long long>(icount), guest_s, wall, mips);
-  if (opts.json)
-    std::fprintf(stderr,
-                 "{\"exit\":\"%s\",\"icount\":%llu,\"guest_s\":%.6f,\"wall_s\":%.3f,\"mips\":%.1f,"
-                 "\"console_bytes\":%llu}\n",
-                 saved ? "saved" : machineExitName(exit), static_cast<unsigned long long>(icount),
-                 guest_s, wall, mips, static_cast<unsigned long long>(console.bytesWritten()));
-  return status;
+  RunReport r{exit, saved, m.icount().value() - start_icount, wall};
+  return report(opts, r, m, clock, console, terminal.active());
 }
 
 }  // namespace tandem::cli
