@@ -15,10 +15,9 @@ constexpr uint32_t tag(const char (&t)[5]) {
   return uint32_t(uint8_t(t[0])) | uint32_t(uint8_t(t[1])) << 8 | uint32_t(uint8_t(t[2])) << 16 |
          uint32_t(uint8_t(t[3])) << 24;
 }
-constexpr uint32_t kMeta = tag("META"), kCpu = tag("CPU "), kBoard = tag("BORD"),
-                   kDevices = tag("DEVS"), kClock = tag("CLCK"), kSession = tag("SESS"),
-                   kRam = tag("RAM ");
-constexpr uint32_t kSections[] = {kMeta, kCpu, kBoard, kDevices, kClock, kSession, kRam};
+constexpr uint32_t kMeta = tag("META"), kCpu = tag("CPU "), kDevices = tag("DEVS"),
+                   kClock = tag("CLCK"), kSession = tag("SESS"), kRam = tag("RAM ");
+constexpr uint32_t kSections[] = {kMeta, kCpu, kDevices, kClock, kSession, kRam};
 
 std::string tagName(uint32_t t) {
   std::string s;
@@ -127,11 +126,9 @@ std::map<uint32_t, std::vector<uint8_t>> encode(const MachineSnapshot& s) {
   meta.u32(kPageSize);
   meta.text(s.cmdline);
   sec[kMeta] = std::move(meta.out);
-  Writer cpu, board, devices, clock, session, ram;
+  Writer cpu, devices, clock, session, ram;
   cpu.plain(s.machine.cpu);
   sec[kCpu] = std::move(cpu.out);
-  board.plain(s.machine.board);
-  sec[kBoard] = std::move(board.out);
   devices.u32(static_cast<uint32_t>(s.machine.devices.size()));
   for (const DeviceBlob& d : s.machine.devices) {
     devices.text(d.name);
@@ -186,7 +183,6 @@ Status decode(const std::map<uint32_t, std::vector<uint8_t>>& sec, MachineSnapsh
   if (Status st = meta.finish(); !st) return st;
   if (page != kPageSize) return makeError("section META: page size " + std::to_string(page));
   if (Status st = Reader(sec.at(kCpu), "section CPU").plain(&s->machine.cpu); !st) return st;
-  if (Status st = Reader(sec.at(kBoard), "section BORD").plain(&s->machine.board); !st) return st;
   Reader devices(sec.at(kDevices), "section DEVS");
   if (Status st = decodeDevices(devices, &s->machine.devices); !st) return st;
   if (Status st = Reader(sec.at(kClock), "section CLCK").plain(&s->clock); !st) return st;

@@ -7,8 +7,8 @@
 //            u64 payload length, payload
 //   META     u64 RAM bytes, u32 page size, u32 command-line length, command line
 //   CPU      CpuState, byte for byte
-//   BORD     BoardState, byte for byte
-//   DEVS     u32 count, then per device: u32 name length, name, u32 state length, state
+//   DEVS     u32 count, then per device (and the board): u32 name length, name,
+//            u32 state length, state
 //   CLCK     ClockSnapshot, byte for byte
 //   SESS     SessionSnapshot, byte for byte
 //   RAM      u32 page count, u32 page numbers (ascending), then the pages

@@ -139,16 +139,27 @@ MachineExit Machine::runUntil(uint64_t until_icount, bool stop_at_poll) {
 }
 
 MachineState Machine::saveState() {
-  return MachineState{cpu_.saveState(), board_, devices_->saveAll()};
+  MachineState s{cpu_.saveState(), devices_->saveAll()};
+  s.devices.push_back({kBoardBlob, saveBlob(board_)});
+  return s;
 }
 
 Status Machine::restoreState(const MachineState& s) {
-  if (s.board.pending > kPowerOff) return makeError("board state: bad pending request");
-  if (s.board.reset_source > static_cast<uint32_t>(ResetSource::kResetControl))
-    return makeError("board state: bad reset source");
-  if (Status st = devices_->restoreAll(s.devices); !st) return st;
+  BoardState board{s.cpu.icount, kNone, 0};
+  std::vector<DeviceBlob> devices;
+  for (const DeviceBlob& b : s.devices) {
+    if (b.name != kBoardBlob) {
+      devices.push_back(b);
+    } else if (Status st = loadBlob(b.state, kBoardBlob, &board); !st) {
+      return st;
+    }
+  }
+  if (board.pending > kPowerOff) return badState(kBoardBlob, "bad pending request");
+  if (board.reset_source > static_cast<uint32_t>(ResetSource::kResetControl))
+    return badState(kBoardBlob, "bad reset source");
+  if (Status st = devices_->restoreAll(devices); !st) return st;
   cpu_.loadState(s.cpu);
-  board_ = s.board;
+  board_ = board;
   applyA20();
   return Status();
 }

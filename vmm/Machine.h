@@ -41,7 +41,8 @@ enum class MachineExit {
 const char* machineExitName(MachineExit e);
 
 // The board's own state: where the next poll point is and what the
-// devices have asked of the machine.
+// devices have asked of the machine. Saved among the device blobs under
+// the name "board", so whatever stores device blobs stores it too.
 struct BoardState {
   uint64_t next_poll_icount;  // the machine polls the door when icount reaches this
   uint32_t pending;           // Machine::Pending
@@ -49,10 +50,10 @@ struct BoardState {
 };
 static_assert(kIsPlainState<BoardState>);
 
-// Everything of a machine but its RAM, as plain data.
+// Everything of a machine but its RAM, as plain data: the devices' blobs
+// and the board's ("board").
 struct MachineState {
   CpuState cpu;
-  BoardState board;
   std::vector<DeviceBlob> devices;
 };
 
@@ -86,7 +87,10 @@ class Machine final : public CpuBus,
   // Power-on reset of the CPU and devices (RAM is kept).
   void reset();
 
+  static constexpr const char* kBoardBlob = "board";
   MachineState saveState();
+  // A state without a board blob (saved by an older tandem) is taken to
+  // stand at a poll point.
   Status restoreState(const MachineState& s);
 
   PhysMemory& memory() { return mem_; }
