@@ -162,6 +162,8 @@ int exitStatus(MachineExit exit) {
       return kExitIdle;
     case MachineExit::kStopped:
       return kExitInterrupted;
+    case MachineExit::kDebug:  // no debugger is attached to a plain run
+      break;
   }
   return kExitFailure;
 }

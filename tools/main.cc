@@ -11,6 +11,8 @@ namespace tandem::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"run", "boot a guest with its console on this terminal (no recording)", cmdRun},
+      {"archive", "keep failure bundles: ingest, list, show, export, prune, summary, verify",
+       cmdArchive},
   };
   return list;
 }

@@ -15,6 +15,7 @@ const char* machineExitName(MachineExit e) {
     case MachineExit::kTripleFault: return "triple fault";
     case MachineExit::kIdle: return "halted for good";
     case MachineExit::kStopped: return "stopped";
+    case MachineExit::kDebug: return "debugger stop";
   }
   return "?";
 }
@@ -126,6 +127,8 @@ MachineExit Machine::runUntil(uint64_t until_icount, bool stop_at_poll) {
         break;
       case StopReason::kShutdown:
         return MachineExit::kTripleFault;
+      case StopReason::kDebug:
+        return MachineExit::kDebug;
       case StopReason::kHalted:
         // With interrupts disabled nothing can wake the CPU: Linux ends a
         // power-off this way when no firmware interface is present.

@@ -36,9 +36,19 @@ enum class MachineExit {
   kTripleFault,  // shutdown after a triple fault
   kIdle,         // halted with interrupts enabled but nothing that could wake it
   kStopped,      // Machine::requestStop()
+  kDebug,        // a debugger's breakpoint or watch (Cpu::debugStop() says which)
 };
 
 const char* machineExitName(MachineExit e);
+
+// Told about what happens inside a run that recording and diagnosis need.
+class MachineObserver {
+ public:
+  virtual ~MachineObserver() = default;
+  // An external interrupt is being delivered to the CPU at `at` (before the
+  // instruction at `eip`).
+  virtual void onInterrupt(Icount at, uint32_t eip, uint8_t vector) = 0;
+};
 
 // The board's own state: where the next poll point is and what the
 // devices have asked of the machine. Saved among the device blobs under
@@ -113,7 +123,13 @@ class Machine final : public CpuBus,
     mmio_.write(addr.value(), size, value);
   }
   uint64_t readTsc(Icount now) override;
-  uint8_t acknowledgeInterrupt() override { return devices_->acknowledgeInterrupt(); }
+  uint8_t acknowledgeInterrupt() override {
+    uint8_t v = devices_->acknowledgeInterrupt();
+    if (observer_) observer_->onInterrupt(cpu_.icount(), cpu_.currentEip(), v);
+    return v;
+  }
+  // At most one observer; nullptr removes it.
+  void setObserver(MachineObserver* o) { observer_ = o; }
 
  private:
   Machine(const MachineConfig& config, Door& door, ConsoleSink& console);
@@ -139,6 +155,7 @@ class Machine final : public CpuBus,
   IoBus mmio_;
   Cpu cpu_;
   std::unique_ptr<PcDevices> devices_;
+  MachineObserver* observer_ = nullptr;
 
   enum Pending : uint32_t { kNone, kReset, kPowerOff };
   BoardState board_{};

@@ -69,7 +69,7 @@ constexpr auto kSteps = flattenSteps();
 // next instruction's step (each step has its own indirect jump, which
 // predicts far better than one shared dispatch point).
 template <Handler Fn>
-void Steps<Fn>::inner(Cpu& c, const Insn* i) {
+[[gnu::flatten]] void Steps<Fn>::inner(Cpu& c, const Insn* i) {
   Fn(c, *i);
   if (__builtin_expect(c.stop_, 0)) return;
   ++i;
@@ -79,7 +79,7 @@ void Steps<Fn>::inner(Cpu& c, const Insn* i) {
 
 // The last instruction of a block sees EIP and icount up to date.
 template <Handler Fn>
-void Steps<Fn>::last(Cpu& c, const Insn* i) {
+[[gnu::flatten]] void Steps<Fn>::last(Cpu& c, const Insn* i) {
   c.st.eip = c.block_eip_ + i->offset + i->len;
   c.st.icount = c.block_icount_ + static_cast<uint64_t>(i - c.block_insns_);
   Fn(c, *i);
