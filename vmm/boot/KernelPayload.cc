@@ -93,7 +93,7 @@ Result<std::vector<uint8_t>> KernelPayload::inflateGzip(const ImageFile& kernel,
   std::vector<uint8_t> out(size * 4);
   z.next_in = const_cast<Bytef*>(data);
   z.avail_in = static_cast<uInt>(size);
-  int r;
+  int r = Z_BUF_ERROR;
   do {
     if (z.total_out == out.size()) {
       if (out.size() >= kMaxKernelBytes) break;
