@@ -1,6 +1,6 @@
 // Debian's gdb against `tandem gdb-live` on the default guest (Debian's
-// i386 kernel, no symbols): a breakpoint where the decompressed kernel is
-// entered, a step there, and a Ctrl-C once the kernel runs with paging on
+// i386 kernel, no symbols, decompressed by its own code in the guest): a
+// breakpoint where the decompressed kernel is entered, a step there, and a Ctrl-C once the kernel runs with paging on
 // at PAGE_OFFSET, its memory read through its own page tables.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,13 +18,13 @@ namespace {
 constexpr char kKernelEntry[] = "0x1000000";
 
 TEST(GdbLinuxGuest, BreakAtTheKernelEntryStepAndInterruptTheRunningKernel) {
-  GdbLiveSession live{GdbLiveSession::DefaultGuest{}};
+  GdbLiveSession live{GdbLiveSession::DefaultGuest{}, {"--decompress-in-guest"}};
   ASSERT_TRUE(live.serving());
   auto g = live.startGdb({std::string("break *") + kKernelEntry, "continue", "monitor icount",
                           "stepi", "monitor icount", "p/x $pc", "delete", "echo RUNNING\\n",
                           "continue", "p/x $pc", "x/4xb $pc", "p/x $cs", "kill"});
   ASSERT_TRUE(g);
-  ASSERT_TRUE(g->waitFor("RUNNING", 600000)) << g->output();
+  ASSERT_TRUE(g->waitFor("RUNNING", 300000)) << g->output();
   ::sleep(3);
   g->signal(SIGINT);
   g->wait(60000);

@@ -19,8 +19,10 @@ GdbLiveSession::GdbLiveSession(const std::vector<std::string>& extra_args, Clien
   startServer(argv);
 }
 
-GdbLiveSession::GdbLiveSession(DefaultGuest) {
-  startServer({TANDEM_BIN, "gdb-live", "--port", "0", "--once", "--console", "/dev/null"});
+GdbLiveSession::GdbLiveSession(DefaultGuest, const std::vector<std::string>& extra_args) {
+  std::vector<std::string> argv = {TANDEM_BIN, "gdb-live", "--port", "0", "--once", "--console", "/dev/null"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  startServer(argv);
 }
 
 void GdbLiveSession::startServer(std::vector<std::string> argv) {

@@ -20,8 +20,9 @@ class GdbLiveSession {
   explicit GdbLiveSession(const std::vector<std::string>& extra_args = {},
                           Clients clients = kOneClient);
   struct DefaultGuest {};
-  // The default guest (Debian's kernel); its console goes nowhere.
-  explicit GdbLiveSession(DefaultGuest);
+  // The default guest (Debian's kernel), `extra_args` after the usual
+  // ones; its console goes nowhere.
+  explicit GdbLiveSession(DefaultGuest, const std::vector<std::string>& extra_args = {});
   ~GdbLiveSession();
 
   bool serving() const { return port_ != 0; }
