@@ -57,6 +57,8 @@ void Cpu::loadState(const CpuState& s) {
   updateModeCaches();
   flushCaches();
   refreshDebug();
+  // A loaded state is an arrival: a breakpoint at its EIP stops.
+  bp_resume_icount_ = ~uint64_t{0};
   stop_ = false;
   stop_requested_ = false;
   shutdown_ = false;
@@ -70,6 +72,11 @@ CpuState Cpu::saveState() {
 void Cpu::flushCaches() {
   tlbFlush(true);
   blocks_.clear();
+}
+
+void Cpu::clearDirtyPages() {
+  mem.clearDirty();
+  tlbFlushWrites();
 }
 
 void Cpu::invalidateCode(GuestPhys addr, uint64_t len) {

@@ -94,6 +94,24 @@ TEST(CpuDebug, BreakpointAndWatchInAnStiShadowStop) {
   EXPECT_EQ(m.reg(EBX), 0u);
 }
 
+TEST(CpuDebug, BreakpointWhereALoadedStateStandsStopsThere) {
+  TestMachine m;
+  m.loadProtected(R"(
+    mov eax, 1        ; 5 bytes
+    mov ebx, 2        ; at +5
+    hlt
+  )");
+  m.cpu.setBreakpoints({kBase + 5});
+  ASSERT_EQ(m.cpu.run(100).reason, StopReason::kDebug);
+  CpuState at_breakpoint = m.cpu.saveState();
+  ASSERT_EQ(m.cpu.run(100).reason, StopReason::kHalted);  // resumed past it
+  // A state put back (time travel) arrives at the breakpoint afresh.
+  m.cpu.loadState(at_breakpoint);
+  EXPECT_EQ(m.cpu.run(100).reason, StopReason::kDebug);
+  EXPECT_EQ(m.cpu.st.eip, kBase + 5);
+  EXPECT_EQ(m.reg(EBX), 0u);
+}
+
 TEST(CpuDebug, ClearingBreakpointsRestoresFullSpeedPaths) {
   TestMachine m;
   m.loadProtected(R"(
