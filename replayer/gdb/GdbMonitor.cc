@@ -11,7 +11,7 @@ constexpr const char* kHelp =
     "tandem monitor commands:\n"
     "  help              this list\n"
     "  icount            the current instruction count\n"
-    "  seek ICOUNT       go to an instruction count (replay)\n"
+    "  seek ICOUNT       go to an instruction count (time travel)\n"
     "  events [N]        the next N recorded events (replay; default 10, at most 1000)\n"
     "  digest            digest of registers, devices and memory\n"
     "  diverge           stop replaying; the guest runs live from here (replay)\n"
@@ -75,7 +75,7 @@ std::string hexDump(uint64_t address, std::span<const uint8_t> bytes) {
 
 }  // namespace
 
-GdbMonitor::Output GdbMonitor::run(std::string_view command_line) {
+GdbMonitor::Output GdbMonitor::run(std::string_view command_line, InterruptPoll& poll) {
   std::vector<std::string_view> w = words(command_line);
   if (w.empty() || w[0] == "help") return {kHelp + target_.describe() + "\n", true};
   std::string_view cmd = w[0];
@@ -87,7 +87,7 @@ GdbMonitor::Output GdbMonitor::run(std::string_view command_line) {
   if (cmd == "seek") {
     std::optional<uint64_t> at = args == 1 ? parseNumber(w[1]) : std::nullopt;
     if (!at) return usage("seek ICOUNT");
-    return fromResult(target_.monitorSeek(*at));
+    return fromResult(target_.monitorSeek(*at, poll));
   }
   if (cmd == "events") {
     std::optional<uint64_t> n = args == 0 ? kDefaultEvents : args == 1 ? parseNumber(w[1]) : std::nullopt;

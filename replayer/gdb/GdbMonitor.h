@@ -2,7 +2,7 @@
 // answered by the target.
 //   help               what the commands are
 //   icount             the current instruction count
-//   seek ICOUNT        go to an instruction count (replay only)
+//   seek ICOUNT        go to an instruction count (time travel only)
 //   events [N]         the next N recorded events (replay only; N <= 1000)
 //   digest             the machine's digest (registers, devices, memory)
 //   diverge            leave replay and run the guest live (replay only)
@@ -25,7 +25,8 @@ class GdbMonitor {
     std::string text;  // ends with a newline
     bool ok;
   };
-  Output run(std::string_view command_line);
+  // `poll` lets a long command (a seek) be interrupted.
+  Output run(std::string_view command_line, InterruptPoll& poll);
 
   static constexpr uint64_t kMaxPhysBytes = 4096;
   static constexpr uint64_t kDefaultEvents = 10;

@@ -353,8 +353,8 @@ std::string GdbSession::readFeatures(std::string_view args) {
 std::string GdbSession::monitor(std::string_view hex, SessionIo& io) {
   auto bytes = fromHex(hex);
   if (!bytes) return std::string(kErrSyntax);
-  GdbMonitor::Output out =
-      monitor_.run(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+  std::string_view line(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  GdbMonitor::Output out = monitor_.run(line, io);
   sendConsole(out.text, io);
   return std::string(kOk);
 }

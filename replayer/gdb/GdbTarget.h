@@ -92,7 +92,7 @@ class GdbTarget {
   // registers are stale until the next stop, which the text should say
   // (`maintenance flush register-cache` refreshes them).
   virtual Result<std::string> monitorIcount() = 0;
-  virtual Result<std::string> monitorSeek(uint64_t icount) = 0;
+  virtual Result<std::string> monitorSeek(uint64_t icount, InterruptPoll& poll) = 0;
   virtual Result<std::string> monitorEvents(uint64_t count) = 0;
   virtual Result<std::string> monitorDigest() = 0;
   virtual Result<std::string> monitorDiverge() = 0;

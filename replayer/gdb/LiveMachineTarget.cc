@@ -11,9 +11,11 @@ namespace {
 
 constexpr const char* kNeedsRecording =
     "not available on a live machine (it needs a recorded bundle: tandem gdb BUNDLE)";
+constexpr const char* kNeedsTimeTravel =
+    "not available: this machine has no time travel (it needs --clock virtual or a recording)";
 
 std::string format(const char* fmt, auto... args) {
-  char buf[256];
+  char buf[512];
   std::snprintf(buf, sizeof buf, fmt, args...);
   return buf;
 }
@@ -25,8 +27,9 @@ bool overlaps(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen) {
 
 }  // namespace
 
-LiveMachineTarget::LiveMachineTarget(Machine& machine, LiveTargetOptions options)
-    : machine_(machine), options_(options) {
+LiveMachineTarget::LiveMachineTarget(Machine& machine, LiveTargetOptions options,
+                                     TimeTravel* time_travel)
+    : machine_(machine), options_(options), time_travel_(time_travel) {
   options_.slice = std::max<uint64_t>(options_.slice, 1);
 }
 
@@ -48,7 +51,12 @@ Status LiveMachineTarget::writeRegisters(const I386Registers& regs) {
   if (const char* reg = applyRegisters(regs, s))
     return makeError(std::string("register ") + reg + " cannot be changed from the debugger");
   machine_.cpu().loadState(s);
+  rewritten();
   return {};
+}
+
+void LiveMachineTarget::rewritten() {
+  if (time_travel_) time_travel_->rewrite();
 }
 
 size_t LiveMachineTarget::readMemory(uint32_t address, std::span<uint8_t> out) {
@@ -89,6 +97,7 @@ Status LiveMachineTarget::writeMemory(uint32_t address, std::span<const uint8_t>
     (void)machine_.memory().write(GuestPhys(p.phys), data.data() + p.offset, p.length);
     cpu.invalidateCode(GuestPhys(p.phys), p.length);
   }
+  rewritten();
   return {};
 }
 
@@ -133,12 +142,11 @@ StopEvent LiveMachineTarget::machineEnded(MachineExit exit) {
 
 std::optional<StopEvent> LiveMachineTarget::stopFor(MachineExit exit) {
   if (exit == MachineExit::kLimit) return std::nullopt;
-  if (exit == MachineExit::kDebug) return debugStop();
+  if (exit == MachineExit::kDebug) return debugStop(machine_.cpu().debugStop());
   return machineEnded(exit);
 }
 
-StopEvent LiveMachineTarget::debugStop() {
-  const DebugStop& d = machine_.cpu().debugStop();
+StopEvent LiveMachineTarget::debugStop(const DebugStop& d) {
   StopEvent e;
   if (d.breakpoint) {
     e.kind = StopEvent::Kind::kBreakpoint;
@@ -161,16 +169,44 @@ StopEvent LiveMachineTarget::debugStop() {
   return e;
 }
 
+MachineExit LiveMachineTarget::runTo(uint64_t icount) {
+  return time_travel_ ? time_travel_->run(icount) : machine_.run(icount);
+}
+
+Result<StopEvent> LiveMachineTarget::reverse(ResumeAction action, InterruptPoll& poll) {
+  if (!time_travel_) return makeError(std::string("reverse execution is ") + kNeedsTimeTravel);
+  TimeTravel& tt = *time_travel_;
+  auto interrupted = [&poll] { return poll.interruptRequested(); };
+  StopEvent e;
+  if (action == ResumeAction::kReverseStep) {
+    if (tt.now() <= tt.start()) {
+      e.kind = StopEvent::Kind::kHistoryBegin;
+      return e;
+    }
+    ended_.reset();
+    if (tt.seek(tt.now() - 1, interrupted) != MachineExit::kLimit) e.signal = gdb_signal::kInt;
+    return e;  // SIGTRAP
+  }
+  ended_.reset();
+  ReverseStop r = tt.reverseContinue(interrupted);
+  switch (r.kind) {
+    case ReverseStop::Kind::kDebug: return debugStop(r.debug);
+    case ReverseStop::Kind::kHistoryBegin: e.kind = StopEvent::Kind::kHistoryBegin; break;
+    case ReverseStop::Kind::kInterrupted: e.signal = gdb_signal::kInt; break;
+  }
+  return e;
+}
+
 Result<StopEvent> LiveMachineTarget::resume(ResumeAction action, InterruptPoll& poll) {
   if (action == ResumeAction::kReverseStep || action == ResumeAction::kReverseContinue)
-    return makeError(std::string("reverse execution is ") + kNeedsRecording);
+    return reverse(action, poll);
   if (ended_) return *ended_;
   if (action == ResumeAction::kStep) {
-    if (auto e = stopFor(machine_.run(machine_.icount().value() + 1))) return *e;
+    if (auto e = stopFor(runTo(machine_.icount().value() + 1))) return *e;
     return StopEvent{};  // SIGTRAP
   }
   for (;;) {
-    if (auto e = stopFor(machine_.run(machine_.icount().value() + options_.slice))) return *e;
+    if (auto e = stopFor(runTo(machine_.icount().value() + options_.slice))) return *e;
     if (poll.interruptRequested()) {
       StopEvent e;
       e.signal = gdb_signal::kInt;
@@ -182,7 +218,8 @@ Result<StopEvent> LiveMachineTarget::resume(ResumeAction action, InterruptPoll& 
 void LiveMachineTarget::breakpointsChanged() {
   std::vector<uint32_t> addresses;
   for (const Breakpoint& b : breakpoints_) addresses.push_back(b.address);
-  machine_.cpu().setBreakpoints(std::move(addresses));
+  if (time_travel_) time_travel_->setBreakpoints(std::move(addresses));
+  else machine_.cpu().setBreakpoints(std::move(addresses));
 }
 
 void LiveMachineTarget::watchpointsChanged() {
@@ -193,7 +230,8 @@ void LiveMachineTarget::watchpointsChanged() {
                                                 : kWatchAccess;
     watches.push_back(DataWatch{w.address, w.length, kind, -1});
   }
-  machine_.cpu().setWatches(std::move(watches));
+  if (time_travel_) time_travel_->setWatches(std::move(watches));
+  else machine_.cpu().setWatches(std::move(watches));
 }
 
 Status LiveMachineTarget::insertBreakpoint(BreakKind kind, uint32_t address) {
@@ -244,8 +282,24 @@ Result<std::string> LiveMachineTarget::monitorIcount() {
   return format("icount %llu\n", static_cast<unsigned long long>(machine_.icount().value()));
 }
 
-Result<std::string> LiveMachineTarget::monitorSeek(uint64_t) {
-  return makeError(std::string("seek is ") + kNeedsRecording);
+Result<std::string> LiveMachineTarget::monitorSeek(uint64_t icount, InterruptPoll& poll) {
+  if (!time_travel_) return makeError(std::string("seek is ") + kNeedsTimeTravel);
+  TimeTravel& tt = *time_travel_;
+  if (icount < tt.start())
+    return makeError(format("icount %llu is before the start of history (icount %llu)",
+                            static_cast<unsigned long long>(icount),
+                            static_cast<unsigned long long>(tt.start())));
+  ended_.reset();
+  MachineExit exit = tt.seek(icount, [&poll] { return poll.interruptRequested(); });
+  auto at = static_cast<unsigned long long>(tt.now());
+  // gdb keeps the registers it read before the command.
+  constexpr const char* kStale =
+      "gdb's registers are stale until the next stop (maintenance flush register-cache)";
+  if (exit == MachineExit::kLimit) return format("at icount %llu; %s\n", at, kStale);
+  if (exit != MachineExit::kStopped) machineEnded(exit);
+  return format("stopped at icount %llu (%s) before icount %llu; %s\n", at,
+                exit == MachineExit::kStopped ? "interrupted" : machineExitName(exit),
+                static_cast<unsigned long long>(icount), kStale);
 }
 
 Result<std::string> LiveMachineTarget::monitorEvents(uint64_t) {
@@ -263,10 +317,17 @@ Result<std::string> LiveMachineTarget::monitorDiverge() {
 }
 
 std::string LiveMachineTarget::describe() {
-  return format("target: a live machine (%llu MiB RAM%s), at icount %llu; it runs forward only",
-                static_cast<unsigned long long>(machine_.memory().size() >> 20),
-                options_.allow_writes ? "" : ", read-only",
-                static_cast<unsigned long long>(machine_.icount().value()));
+  std::string out =
+      format("target: a live machine (%llu MiB RAM%s), at icount %llu",
+             static_cast<unsigned long long>(machine_.memory().size() >> 20),
+             options_.allow_writes ? "" : ", read-only",
+             static_cast<unsigned long long>(machine_.icount().value()));
+  if (!time_travel_) return out + "; it runs forward only";
+  const CheckpointStore& cps = time_travel_->checkpoints();
+  return out + format("; history from icount %llu to %llu, %zu checkpoints in %.1f of %.1f MiB",
+                      static_cast<unsigned long long>(time_travel_->start()),
+                      static_cast<unsigned long long>(time_travel_->frontier()), cps.size(),
+                      cps.bytes() / 1048576.0, cps.budget() / 1048576.0);
 }
 
 }  // namespace tandem::gdb

@@ -1,5 +1,8 @@
-// A live machine as a gdb target: it runs forward only, and accepts
-// register and memory writes unless made read-only.
+// A live machine as a gdb target: it accepts register and memory writes
+// unless made read-only, and runs forward only unless given time travel
+// (a deterministic machine: the virtual clock), which adds reverse step,
+// reverse continue and `monitor seek`. With time travel, a write changes
+// history from the current instant on: what followed is forgotten.
 //
 // How it stops where gdb asks: `continue` runs the machine in slices of
 // `slice` instructions and looks for Ctrl-C between slices. Breakpoints
@@ -22,6 +25,7 @@
 #include <optional>
 #include <vector>
 
+#include "replayer/TimeTravel.h"
 #include "replayer/gdb/GdbTarget.h"
 #include "vmm/Machine.h"
 
@@ -38,7 +42,8 @@ class LiveMachineTarget final : public GdbTarget {
   static constexpr size_t kMaxBreakpoints = 4096;
   static constexpr size_t kMaxWatchpoints = 64;
 
-  LiveMachineTarget(Machine& machine, LiveTargetOptions options);
+  // `time_travel` (may be null) drives `machine`.
+  LiveMachineTarget(Machine& machine, LiveTargetOptions options, TimeTravel* time_travel = nullptr);
   ~LiveMachineTarget() override;
   LiveMachineTarget(const LiveMachineTarget&) = delete;
   LiveMachineTarget& operator=(const LiveMachineTarget&) = delete;
@@ -49,7 +54,7 @@ class LiveMachineTarget final : public GdbTarget {
   Status writeMemory(uint32_t address, std::span<const uint8_t> data) override;
   Status readPhysical(uint64_t address, std::span<uint8_t> out) override;
 
-  bool canReverse() const override { return false; }
+  bool canReverse() const override { return time_travel_ != nullptr; }
   Result<StopEvent> resume(ResumeAction action, InterruptPoll& poll) override;
 
   Status insertBreakpoint(BreakKind kind, uint32_t address) override;
@@ -59,7 +64,7 @@ class LiveMachineTarget final : public GdbTarget {
   void clearBreakpointsAndWatchpoints() override;
 
   Result<std::string> monitorIcount() override;
-  Result<std::string> monitorSeek(uint64_t icount) override;
+  Result<std::string> monitorSeek(uint64_t icount, InterruptPoll& poll) override;
   Result<std::string> monitorEvents(uint64_t count) override;
   Result<std::string> monitorDigest() override;
   Result<std::string> monitorDiverge() override;
@@ -77,13 +82,18 @@ class LiveMachineTarget final : public GdbTarget {
   };
   Machine& machine_;
   LiveTargetOptions options_;
+  TimeTravel* time_travel_;
   std::vector<Breakpoint> breakpoints_;
   std::vector<Watchpoint> watchpoints_;
   std::optional<StopEvent> ended_;  // set once the machine can run no more
 
   // The stop a run that ended with `exit` makes, if any.
   std::optional<StopEvent> stopFor(MachineExit exit);
-  StopEvent debugStop();
+  StopEvent debugStop(const DebugStop& d);
+  MachineExit runTo(uint64_t icount);
+  Result<StopEvent> reverse(ResumeAction action, InterruptPoll& poll);
+  // After a write: history from here on is new.
+  void rewritten();
   StopEvent machineEnded(MachineExit exit);
   Status checkWritable() const;
   // Hands the lists to the CPU.
