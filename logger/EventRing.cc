@@ -257,6 +257,8 @@ void EventRing::setReport(const BackupReport& r) {
   header_->report_outcome = r.outcome;
   header_->report_freeze_ns = r.freeze_ns;
   header_->report_max_lag_ns = r.max_lag_ns;
+  header_->report_log_bytes = r.log_bytes;
+  header_->report_log_events = r.log_events;
   std::snprintf(header_->report_id, sizeof header_->report_id, "%s", r.bundle_id.c_str());
   std::snprintf(header_->report_message, sizeof header_->report_message, "%s",
                 r.message.c_str());
@@ -269,6 +271,8 @@ std::optional<BackupReport> EventRing::report() const {
   r.outcome = static_cast<BackupReport::Outcome>(header_->report_outcome);
   r.freeze_ns = header_->report_freeze_ns;
   r.max_lag_ns = header_->report_max_lag_ns;
+  r.log_bytes = header_->report_log_bytes;
+  r.log_events = header_->report_log_events;
   r.bundle_id.assign(header_->report_id, strnlen(header_->report_id, sizeof header_->report_id));
   r.message.assign(header_->report_message,
                    strnlen(header_->report_message, sizeof header_->report_message));

@@ -45,6 +45,8 @@ struct BackupReport {
   std::string message;        // what failed, for kError
   uint64_t freeze_ns = 0;     // failure noticed to bundle durable, host time
   uint64_t max_lag_ns = 0;    // the backup's largest distance behind the primary, guest time
+  uint64_t log_bytes = 0;     // the whole log as a bundle stores it (compressed)
+  uint64_t log_events = 0;
 };
 
 // What the consumer takes out of the ring.
@@ -130,6 +132,8 @@ class EventRing {
     uint32_t report_outcome;
     uint64_t report_freeze_ns;
     uint64_t report_max_lag_ns;
+    uint64_t report_log_bytes;
+    uint64_t report_log_events;
     char report_id[72];
     char report_message[512];
   };

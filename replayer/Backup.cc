@@ -91,6 +91,10 @@ SnapshotState Backup::snapshotOf(const MachineState& s, uint64_t guest_ns,
 
 int Backup::report(BackupReport r) {
   r.max_lag_ns = max_lag_ns_;
+  // A producer that finished normally has nothing more; one that failed
+  // left its last events in the ring (taken by the freeze).
+  r.log_bytes = source_.meter().storedBytes();
+  r.log_events = source_.meter().events();
   ring_.setReport(r);
   ring_.detachConsumer();
   return r.outcome == BackupReport::kError ? 1 : 0;

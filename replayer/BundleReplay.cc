@@ -67,8 +67,9 @@ Result<std::unique_ptr<BundleReplay>> BundleReplay::open(std::unique_ptr<BundleR
 
 uint64_t BundleReplay::endIcount() const {
   const pb::FailureRecord& f = failure();
-  // A primary that died is replayed through its last event.
-  if (f.kind() == pb::PRIMARY_DIED) return f.icount() + 1;
+  // A primary that died is replayed through its last event; a divergence
+  // through the question (or the digest at the poll) that disagreed.
+  if (f.kind() == pb::PRIMARY_DIED || f.kind() == pb::DIVERGENCE) return f.icount() + 1;
   return f.icount();
 }
 
@@ -96,6 +97,12 @@ ReplayOutcome BundleReplay::runToFailure(bool (*keep_going)()) {
   // recorded failure point is where the primary stopped after that.
   for (;;) {
     MachineExit exit = runTo(end, keep_going);
+    if (exit == MachineExit::kLimit && m.icount().value() == end && f.kind() == pb::TRIPLE_FAULT) {
+      // The instruction at the failure's icount faulted without retiring:
+      // attempt it, as the primary did.
+      exit = m.run(end + 1);
+      if (exit == MachineExit::kTripleFault) detector_->onExit(exit, m.icount());
+    }
     if (door_->divergence() || door_->ended() || m.icount().value() >= end) break;
     if (exit == MachineExit::kStopped && keep_going && !keep_going()) break;
     if (exit != MachineExit::kStopped && exit != MachineExit::kLimit) break;
@@ -117,8 +124,23 @@ ReplayOutcome BundleReplay::runToFailure(bool (*keep_going)()) {
     o.digest_equal = f.final_digest().value() == std::string(d.begin(), d.end());
   }
   o.reproduced = !o.divergence && o.icount_equal && o.kind_equal && o.digest_equal.value_or(true);
+  // A divergence bundle holds a primary that left the deterministic path:
+  // replaying it can only confirm that (diverging again) or not.
+  if (f.kind() == pb::DIVERGENCE) o.reproduced = false;
   char line[512];
-  if (o.divergence) {
+  if (f.kind() == pb::DIVERGENCE) {
+    if (o.divergence)
+      std::snprintf(line, sizeof line,
+                    "did not reproduce: like the backup, the replay disagrees with the primary's "
+                    "log at icount %" PRIu64 " (window from icount %" PRIu64
+                    "): the primary left the deterministic path there (a transient fault)",
+                    o.divergence->icount, o.divergence->last_match);
+    else
+      std::snprintf(line, sizeof line,
+                    "did not reproduce: the backup diverged at icount %" PRIu64
+                    " but this replay did not",
+                    f.icount());
+  } else if (o.divergence) {
     std::snprintf(line, sizeof line,
                   "did not reproduce: the replay diverged from the recording at icount %" PRIu64
                   " (last agreed digest at icount %" PRIu64 "): %s",

@@ -66,9 +66,10 @@ class ReplayDoor final : public Door, public MachineObserver {
   uint64_t eventsReplayed() const { return replayed_; }
 
  private:
-  // The next event if it is of type T at `at` (checking EIP); else null.
+  // The next event if it is of type T at `at`; else null. With `required`,
+  // running out of events ends the replay.
   template <typename T>
-  const T* next(Icount at);
+  const T* next(Icount at, bool required);
   void diverge(Icount at, const std::string& expected, const std::string& happened);
   std::string describeNext();
   void checkDigest(Icount at);

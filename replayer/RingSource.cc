@@ -9,6 +9,7 @@ bool RingSource::pull() {
   RingRecord r;
   if (!ring_.pop(r)) return false;
   if (r.kind == RingRecord::kEvent) {
+    meter_.add(r.event);
     queue_.push_back(std::move(r.event));
   } else {
     failure_ = std::move(r.failure);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "logger/EventRing.h"
+#include "logger/LogMeter.h"
 #include "replayer/ReplayDoor.h"
 
 namespace tandem {
@@ -34,6 +35,8 @@ class RingSource final : public EventSource {
   // checkpoint).
   std::vector<Event> takeReplayed() { return std::exchange(replayed_, {}); }
   const std::vector<Event>& replayed() const { return replayed_; }
+  // Every event taken from the ring, measured as a bundle would store it.
+  LogMeter& meter() { return meter_; }
 
  private:
   // Moves one record from the ring; false when there was none.
@@ -42,6 +45,7 @@ class RingSource final : public EventSource {
   EventRing& ring_;
   int pidfd_;
   std::deque<Event> queue_;
+  LogMeter meter_;
   std::vector<Event> replayed_;
   std::optional<pb::FailureRecord> failure_;
   bool ended_ = false;

@@ -383,13 +383,14 @@ int cmdRecord(const Args& argv) {
                      "{\"exit\":\"%s\",\"failure\":\"%s\",\"icount\":%" PRIu64
                      ",\"guest_s\":%.6f,\"wall_s\":%.3f,\"events\":%" PRIu64
                      ",\"ring_bytes\":%" PRIu64 ",\"full_waits\":%" PRIu64
-                     ",\"wait_s\":%.6f,\"bundle\":\"%s\",\"freeze_s\":%.3f,\"max_lag_s\":%.3f}\n",
+                     ",\"wait_s\":%.6f,\"bundle\":\"%s\",\"freeze_s\":%.3f,\"max_lag_s\":%.3f,"
+                     "\"log_bytes\":%" PRIu64 "}\n",
                      machineExitName(r.exit),
                      r.failure ? failureKindName(r.failure->kind()).c_str() : "", r.icount,
                      r.guest_s, r.wall_s, r.events, ring->stats().bytes,
                      ring->stats().full_waits, ring->stats().wait_ns / 1e9,
                      rep ? rep->bundle_id.c_str() : "", rep ? rep->freeze_ns / 1e9 : 0.0,
-                     rep ? rep->max_lag_ns / 1e9 : 0.0);
+                     rep ? rep->max_lag_ns / 1e9 : 0.0, rep ? rep->log_bytes : 0);
     }
     return status;
   }
