@@ -356,7 +356,8 @@ int cmdRecord(const Args& argv) {
     std::fprintf(stderr,
                  "tandem record: %s at icount %" PRIu64 " (guest %.3f s, wall %.3f s, %" PRIu64
                  " events, %.1f KB logged, %" PRIu64 " full-ring waits)\n",
-                 r.failure ? "stopped" : machineExitName(r.exit), r.icount, r.guest_s, r.wall_s,
+                 r.failure ? "stopped" : r.interrupted ? "interrupted" : machineExitName(r.exit),
+                 r.icount, r.guest_s, r.wall_s,
                  r.events, rs.bytes / 1e3, rs.full_waits);
     if (r.failure && o.restart && !r.interrupted && !g_interrupted) {
       std::fprintf(stderr, "tandem record: restarting the primary\n");
