@@ -4,22 +4,10 @@
 #include <string>
 
 #include "logstore/CpuStateProto.h"
+#include "logstore/PageRecord.h"
 #include "logstore/tandem.pb.h"
 
 namespace tandem {
-namespace {
-
-bool allZero(const uint8_t* p, size_t n) {
-  uint64_t acc = 0;
-  for (size_t i = 0; i < n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    acc |= w;
-  }
-  return acc == 0;
-}
-
-}  // namespace
 
 Sha256Digest machineDigest(Machine& m) {
   Sha256 h;
@@ -42,7 +30,7 @@ Sha256Digest machineDigest(Machine& m) {
   const PhysMemory& mem = m.memory();
   for (uint64_t pfn = 0; pfn < mem.pageCount(); ++pfn) {
     const uint8_t* page = mem.base() + (pfn << kPageShift);
-    if (allZero(page, kPageSize)) continue;
+    if (isZeroPage(page)) continue;
     h.update(&pfn, sizeof pfn);
     h.update(page, kPageSize);
   }
