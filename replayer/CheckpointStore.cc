@@ -3,20 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "logstore/PageRecord.h"
 #include "vmm/Assert.h"
 
 namespace tandem {
 namespace {
-
-bool isZeroPage(const uint8_t* p) {
-  uint64_t acc = 0;
-  for (size_t i = 0; i < kPageSize; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    acc |= w;
-  }
-  return acc == 0;
-}
 
 uint64_t stateBytes(const MachineState& s, const std::vector<uint8_t>& door) {
   uint64_t n = sizeof(CpuState) + door.size();

@@ -19,6 +19,8 @@ struct Command {
 int cmdRun(const Args& args);
 int cmdGdbLive(const Args& args);
 int cmdArchive(const Args& args);  // tools/ArchiveCommand.cc
+int cmdRecord(const Args& args);   // tools/RecordCommand.cc
+int cmdReplay(const Args& args);   // tools/ReplayCommand.cc
 
 // Every subcommand, in the order `tandem help` lists them.
 const std::vector<Command>& commands();

@@ -4,7 +4,7 @@
 #include <cinttypes>
 #include <cstdio>
 
-#include "vmm/MachineDigest.h"
+#include "logger/MachineDigest.h"
 
 namespace tandem::gdb {
 namespace {
@@ -307,8 +307,7 @@ Result<std::string> LiveMachineTarget::monitorEvents(uint64_t) {
 }
 
 Result<std::string> LiveMachineTarget::monitorDigest() {
-  return format("digest %016llx at icount %llu\n",
-                static_cast<unsigned long long>(machineDigest(machine_)),
+  return format("digest %s at icount %llu\n", tandem::toHex(machineDigest(machine_)).c_str(),
                 static_cast<unsigned long long>(machine_.icount().value()));
 }
 

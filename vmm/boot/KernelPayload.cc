@@ -67,7 +67,7 @@ Result<std::vector<uint8_t>> KernelPayload::inflateXz(const ImageFile& kernel, c
   std::vector<uint8_t> out(size * 4);
   z.next_in = data;
   z.avail_in = size;  // the stream, then the kernel's 4-byte size, which the decoder leaves
-  lzma_ret r;
+  lzma_ret r = LZMA_BUF_ERROR;
   do {
     if (z.total_out == out.size()) {
       if (out.size() >= kMaxKernelBytes) break;

@@ -67,7 +67,7 @@ uint32_t ScribblerMachine::counter() const {
   return v;
 }
 
-uint64_t ScribblerReference::digestAt(uint64_t icount) {
+Sha256Digest ScribblerReference::digestAt(uint64_t icount) {
   auto it = digests_.find(icount);
   if (it != digests_.end()) return it->second;
   if (!m_ || m_->machine->icount().value() > icount) m_ = std::make_unique<ScribblerMachine>();

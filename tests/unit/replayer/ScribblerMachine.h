@@ -13,7 +13,7 @@
 #include "replayer/HistoryConsole.h"
 #include "replayer/VirtualClockCheckpoints.h"
 #include "vmm/Machine.h"
-#include "vmm/MachineDigest.h"
+#include "logger/MachineDigest.h"
 
 namespace tandem::test {
 
@@ -28,7 +28,7 @@ class ScribblerMachine : public ConsoleSink {
 
   void consoleWrite(uint8_t byte) override { console += static_cast<char>(byte); }
   uint32_t counter() const;
-  uint64_t digest() { return machineDigest(*machine); }
+  Sha256Digest digest() { return machineDigest(*machine); }
 
   VirtualClock clock;
   VirtualClockCheckpoints clock_state{clock};
@@ -40,11 +40,11 @@ class ScribblerMachine : public ConsoleSink {
 // Digests of a second machine like it, run straight to each icount.
 class ScribblerReference {
  public:
-  uint64_t digestAt(uint64_t icount);
+  Sha256Digest digestAt(uint64_t icount);
 
  private:
   std::unique_ptr<ScribblerMachine> m_;
-  std::map<uint64_t, uint64_t> digests_;
+  std::map<uint64_t, Sha256Digest> digests_;
 };
 
 }  // namespace tandem::test

@@ -123,7 +123,7 @@ TEST_F(TimeTravelTest, AfterARewriteRunningForwardReachesTheNewHistory) {
   m.machine->cpu().st.gpr[EBX] ^= 0x5555;  // a new pseudo-random sequence
   tt.rewrite();
   ASSERT_EQ(tt.run(150'000), MachineExit::kLimit);
-  uint64_t rewritten = m.digest();
+  Sha256Digest rewritten = m.digest();
   EXPECT_NE(rewritten, ref.digestAt(150'000));
   EXPECT_EQ(tt.frontier(), 150'000u);
   EXPECT_FALSE(tt.checkpoints().after(150'000));  // the old history's are gone
