@@ -41,5 +41,29 @@ TEST(GdbLinuxGuest, BreakAtTheKernelEntryStepAndInterruptTheRunningKernel) {
   EXPECT_NE(out.find("$3 = 0x60"), std::string::npos) << out;  // __KERNEL_CS
 }
 
+// Time travel on the running kernel (virtual clock, the default): a
+// breakpoint where it stood at one icount is found again going back from a
+// later one, and reverse-stepi undoes exactly one instruction there.
+TEST(GdbLinuxGuest, ReverseContinueAndReverseStepiInTheRunningKernel) {
+  GdbLiveSession live{GdbLiveSession::DefaultGuest{}};
+  ASSERT_TRUE(live.serving());
+  std::string out = live.gdb({"monitor seek 30000000", "maintenance flush register-cache",
+                              "p/x $pc", "break *$pc", "monitor seek 60000000",
+                              "maintenance flush register-cache", "reverse-continue",
+                              "monitor icount", "p/x $pc", "stepi", "reverse-stepi",
+                              "monitor icount", "kill"});
+  std::smatch pc;
+  ASSERT_TRUE(std::regex_search(out, pc, std::regex(R"(\$1 = (0x[0-9a-f]+)\n)"))) << out;
+  EXPECT_NE(out.find("Breakpoint 1, " + pc[1].str()), std::string::npos) << out;
+  std::smatch at;
+  ASSERT_TRUE(std::regex_search(out, at, std::regex(R"(icount (\d+)\n\$2 = (0x[0-9a-f]+)\n[\s\S]*icount (\d+)\n)")))
+      << out;
+  uint64_t hit = std::stoull(at[1]);
+  EXPECT_GE(hit, 30000000u);
+  EXPECT_LT(hit, 60000000u);
+  EXPECT_EQ(at[2].str(), pc[1].str());
+  EXPECT_EQ(std::stoull(at[3]), hit);
+}
+
 }  // namespace
 }  // namespace tandem::test

@@ -163,6 +163,17 @@ TEST(TimeTravel, StaysWithinItsBudgetAndSeeksStayExact) {
   }
 }
 
+TEST(TimeTravel, DebuggerStopsLeaveTheMachineAsAnUninterruptedRunWould) {
+  ScribblerMachine straight, stopped;
+  ASSERT_EQ(straight.machine->run(300'000), MachineExit::kLimit);
+  stopped.machine->cpu().setBreakpoints({ScribblerMachine::kMarker});
+  stopped.machine->cpu().setWatches({DataWatch{ScribblerMachine::kCounter, 4, kWatchWrite, -1}});
+  int stops = 0;
+  while (stopped.machine->run(300'000) == MachineExit::kDebug) ++stops;
+  EXPECT_GT(stops, 100);
+  EXPECT_EQ(stopped.digest(), straight.digest());  // the board's poll schedule included
+}
+
 TEST(TimeTravel, AnInterruptedSeekStopsOnTheWay) {
   ScribblerMachine m;
   TimeTravel tt(*m.machine, m.clock_state, &m.history, smallSteps());
