@@ -1,7 +1,8 @@
 // Time travel on the default guest with the virtual clock: runs a window of
 // guest time forward (checkpoints taken on the way, within the budget),
 // then seeks to random icounts in it and steps back one instruction from
-// each, timing both. Prints one JSON line:
+// each, timing both (and one step back at the end of the forward run).
+// Prints one JSON line:
 //   replay_bench [--window-s S] [--seeks N] [--checkpoint-budget SIZE]
 //                [--seed N] [guest options: --workload NAME, --kernel FILE, ...]
 #include <algorithm>
@@ -93,10 +94,16 @@ int main(int argc, char** argv) {
   uint64_t end = tt.now();
   double guest_s = clock.clockNs(m.icount(), ClockRead::kPoll) / 1e9;
 
+  // One step back at the end of the run, where the nearest checkpoint is
+  // the last regular one.
+  auto never = [] { return false; };
+  auto t1 = Clock::now();
+  if (tt.seek(end - 1, never) != MachineExit::kLimit) return fail("reverse step failed");
+  double step_at_end_s = since(t1);
+
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<uint64_t> pick(tt.start() + 1, end);
   std::vector<double> seek_s, step_s;
-  auto never = [] { return false; };
   for (uint64_t k = 0; k < seeks; ++k) {
     uint64_t target = pick(rng);
     auto t = Clock::now();
@@ -111,13 +118,14 @@ int main(int argc, char** argv) {
       "{\"bench\":\"replay\",\"workload\":\"%s\",\"window_guest_s\":%.3f,\"window_icount\":%llu,"
       "\"end\":\"%s\",\"forward_s\":%.3f,\"forward_mips\":%.1f,\"seeks\":%llu,"
       "\"seek_median_s\":%.4f,\"seek_max_s\":%.4f,\"reverse_stepi_s\":%.4f,"
-      "\"reverse_stepi_max_s\":%.4f,\"checkpoints\":%zu,\"checkpoint_bytes\":%llu,"
+      "\"reverse_stepi_max_s\":%.4f,\"reverse_stepi_at_end_s\":%.4f,\"checkpoints\":%zu,\"checkpoint_bytes\":%llu,"
       "\"checkpoint_budget\":%llu}\n",
       args->get("workload").value_or(opts->default_guest ? "shell" : "kernel").c_str(), guest_s,
       static_cast<unsigned long long>(end), machineExitName(exit), forward_s,
       forward_s > 0 ? end / forward_s / 1e6 : 0.0, static_cast<unsigned long long>(seeks),
       median(seek_s), seek_s.empty() ? 0 : *std::max_element(seek_s.begin(), seek_s.end()),
       median(step_s), step_s.empty() ? 0 : *std::max_element(step_s.begin(), step_s.end()),
+      step_at_end_s,
       tt.checkpoints().size(), static_cast<unsigned long long>(tt.checkpoints().bytes()),
       static_cast<unsigned long long>(tt.checkpoints().budget()));
   return 0;

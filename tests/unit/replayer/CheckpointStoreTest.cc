@@ -9,15 +9,19 @@ namespace {
 
 constexpr uint64_t kBudget = 64ull << 20;
 
+// Runs the machine to each icount in turn and takes a checkpoint there.
+void takeAt(ScribblerMachine& m, CheckpointStore& store, std::initializer_list<uint64_t> icounts) {
+  for (uint64_t at : icounts) {
+    ASSERT_EQ(m.machine->run(at), MachineExit::kLimit);
+    store.take();
+  }
+}
 
 TEST(CheckpointStore, RestoreGivesBackTheMachineAsItWasAtEachCheckpoint) {
   ScribblerMachine m;
   ScribblerReference ref;
   CheckpointStore store(*m.machine, m.clock_state, kBudget);
-  for (uint64_t at : {0, 50'000, 120'000, 300'000}) {
-    ASSERT_EQ(m.machine->run(at), MachineExit::kLimit);
-    store.take();
-  }
+  takeAt(m, store, {0, 50'000, 120'000, 300'000});
   ASSERT_EQ(m.machine->run(400'000), MachineExit::kLimit);
   // Backwards, then forwards again, then the same one twice.
   for (uint64_t at : {120'000, 0, 50'000, 300'000, 300'000, 120'000}) {
@@ -97,10 +101,7 @@ TEST(CheckpointStore, DropFromForgetsLaterCheckpointsAndKeepsEarlierOnesExact) {
   ScribblerMachine m;
   ScribblerReference ref;
   CheckpointStore store(*m.machine, m.clock_state, kBudget);
-  for (uint64_t at : {0, 100'000, 200'000, 300'000}) {
-    ASSERT_EQ(m.machine->run(at), MachineExit::kLimit);
-    store.take();
-  }
+  takeAt(m, store, {0, 100'000, 200'000, 300'000});
   store.restore(200'000);
   ASSERT_EQ(m.machine->run(250'000), MachineExit::kLimit);
   // The base (200000) goes: RAM is then tracked against 100000.
@@ -118,10 +119,7 @@ TEST(CheckpointStore, PassingACheckpointTracksRamFromIt) {
   ScribblerMachine m;
   ScribblerReference ref;
   CheckpointStore store(*m.machine, m.clock_state, kBudget);
-  for (uint64_t at : {0, 100'000, 200'000}) {
-    ASSERT_EQ(m.machine->run(at), MachineExit::kLimit);
-    store.take();
-  }
+  takeAt(m, store, {0, 100'000, 200'000});
   store.restore(0);
   ASSERT_EQ(m.machine->run(100'000), MachineExit::kLimit);
   store.passed();
