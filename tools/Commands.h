@@ -18,6 +18,7 @@ struct Command {
 
 int cmdRun(const Args& args);
 int cmdGdbLive(const Args& args);
+int cmdGdb(const Args& args);  // tools/GdbCommand.cc
 int cmdArchive(const Args& args);  // tools/ArchiveCommand.cc
 int cmdRecord(const Args& args);   // tools/RecordCommand.cc
 int cmdReplay(const Args& args);   // tools/ReplayCommand.cc

@@ -201,12 +201,18 @@ Result<StopEvent> LiveMachineTarget::resume(ResumeAction action, InterruptPoll& 
   if (action == ResumeAction::kReverseStep || action == ResumeAction::kReverseContinue)
     return reverse(action, poll);
   if (ended_) return *ended_;
+  const uint64_t end = options_.end_icount;
+  StopEvent history_end;
+  history_end.kind = StopEvent::Kind::kHistoryEnd;
+  if (machine_.icount().value() >= end) return history_end;
   if (action == ResumeAction::kStep) {
     if (auto e = stopFor(runTo(machine_.icount().value() + 1))) return *e;
     return StopEvent{};  // SIGTRAP
   }
   for (;;) {
-    if (auto e = stopFor(runTo(machine_.icount().value() + options_.slice))) return *e;
+    uint64_t now = machine_.icount().value();
+    if (now >= end) return history_end;
+    if (auto e = stopFor(runTo(now + std::min(options_.slice, end - now)))) return *e;
     if (poll.interruptRequested()) {
       StopEvent e;
       e.signal = gdb_signal::kInt;
@@ -289,6 +295,10 @@ Result<std::string> LiveMachineTarget::monitorSeek(uint64_t icount, InterruptPol
     return makeError(format("icount %llu is before the start of history (icount %llu)",
                             static_cast<unsigned long long>(icount),
                             static_cast<unsigned long long>(tt.start())));
+  if (icount > options_.end_icount)
+    return makeError(format("icount %llu is past the end of history (icount %llu)",
+                            static_cast<unsigned long long>(icount),
+                            static_cast<unsigned long long>(options_.end_icount)));
   ended_.reset();
   MachineExit exit = tt.seek(icount, [&poll] { return poll.interruptRequested(); });
   auto at = static_cast<unsigned long long>(tt.now());
@@ -317,7 +327,7 @@ Result<std::string> LiveMachineTarget::monitorDiverge() {
 
 std::string LiveMachineTarget::describe() {
   std::string out =
-      format("target: a live machine (%llu MiB RAM%s), at icount %llu",
+      format("target: %s (%llu MiB RAM%s), at icount %llu", options_.what.c_str(),
              static_cast<unsigned long long>(machine_.memory().size() >> 20),
              options_.allow_writes ? "" : ", read-only",
              static_cast<unsigned long long>(machine_.icount().value()));

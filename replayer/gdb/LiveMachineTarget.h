@@ -2,7 +2,9 @@
 // unless made read-only, and runs forward only unless given time travel
 // (a deterministic machine: the virtual clock), which adds reverse step,
 // reverse continue and `monitor seek`. With time travel, a write changes
-// history from the current instant on: what followed is forgotten.
+// history from the current instant on: what followed is forgotten. A
+// replayed bundle is served the same way: read-only, with time travel over
+// the replay, and an end of history (the recorded failure).
 //
 // How it stops where gdb asks: `continue` runs the machine in slices of
 // `slice` instructions and looks for Ctrl-C between slices. Breakpoints
@@ -23,6 +25,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "replayer/TimeTravel.h"
@@ -33,6 +36,11 @@ namespace tandem::gdb {
 
 struct LiveTargetOptions {
   bool allow_writes = true;
+  // The last icount of the history (a replayed bundle's end): forward runs
+  // stop there and report the end of the history.
+  uint64_t end_icount = UINT64_MAX;
+  // What `monitor help` calls the target.
+  std::string what = "a live machine";
   // Instructions run between looks for Ctrl-C when nothing is watched.
   uint64_t slice = 1'000'000;
 };

@@ -6,14 +6,13 @@
 namespace tandem::test {
 namespace {
 
-const std::string kGuest = std::string(TANDEM_BUILD_DIR) + "/guests/gdb_target.elf";
 constexpr char kListening[] = "listening on 127.0.0.1:";
 
 }  // namespace
 
 GdbLiveSession::GdbLiveSession(const std::vector<std::string>& extra_args, Clients clients)
-    : symbols_(kGuest) {
-  std::vector<std::string> argv = {TANDEM_BIN, "gdb-live", "--kernel", kGuest, "--port", "0"};
+    : symbols_(kGdbTestGuest) {
+  std::vector<std::string> argv = {TANDEM_BIN, "gdb-live", "--kernel", kGdbTestGuest, "--port", "0"};
   if (clients == kOneClient) argv.push_back("--once");
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   startServer(argv);
@@ -22,6 +21,14 @@ GdbLiveSession::GdbLiveSession(const std::vector<std::string>& extra_args, Clien
 GdbLiveSession::GdbLiveSession(DefaultGuest, const std::vector<std::string>& extra_args) {
   std::vector<std::string> argv = {TANDEM_BIN, "gdb-live", "--port", "0", "--once", "--console", "/dev/null"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  startServer(argv);
+}
+
+GdbLiveSession::GdbLiveSession(Command command) : symbols_(std::move(command.symbols)) {
+  std::vector<std::string> argv = {TANDEM_BIN};
+  argv.insert(argv.end(), command.argv.begin(), command.argv.end());
+  argv.push_back("--port");
+  argv.push_back("0");
   startServer(argv);
 }
 

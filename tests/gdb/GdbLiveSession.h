@@ -5,12 +5,22 @@
 #pragma once
 
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "tests/gdb/Subprocess.h"
 
 namespace tandem::test {
+
+// What gdb printed has `text`, or matches the regular expression `re`.
+#define EXPECT_HAS(out, text) \
+  EXPECT_NE((out).find(text), std::string::npos) << "missing: " << (text) << "\n--- gdb said:\n" << (out)
+#define EXPECT_MATCHES(out, re) \
+  EXPECT_TRUE(std::regex_search((out), std::regex(re))) << "no match: " << (re) << "\n--- gdb said:\n" << (out)
+
+// The gdb test guest (guest/tests/gdb_target.asm), built.
+inline const std::string kGdbTestGuest = std::string(TANDEM_BUILD_DIR) + "/guests/gdb_target.elf";
 
 class GdbLiveSession {
  public:
@@ -23,6 +33,13 @@ class GdbLiveSession {
   // The default guest (Debian's kernel), `extra_args` after the usual
   // ones; its console goes nowhere.
   explicit GdbLiveSession(DefaultGuest, const std::vector<std::string>& extra_args = {});
+  // Any tandem command that serves gdb (`argv` after the tandem binary,
+  // without --port), with `symbols` for gdb (may be empty).
+  struct Command {
+    std::vector<std::string> argv;
+    std::string symbols;
+  };
+  explicit GdbLiveSession(Command command);
   ~GdbLiveSession();
 
   bool serving() const { return port_ != 0; }

@@ -10,11 +10,6 @@
 namespace tandem::test {
 namespace {
 
-#define EXPECT_HAS(out, text) \
-  EXPECT_NE((out).find(text), std::string::npos) << "missing: " << (text) << "\n--- gdb said:\n" << (out)
-#define EXPECT_MATCHES(out, re) \
-  EXPECT_TRUE(std::regex_search((out), std::regex(re))) << "no match: " << (re) << "\n--- gdb said:\n" << (out)
-
 class GdbLiveTest : public ::testing::Test {
  protected:
   explicit GdbLiveTest(const std::vector<std::string>& server_args = {}) : live(server_args) {}

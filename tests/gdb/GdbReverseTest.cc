@@ -9,11 +9,6 @@
 namespace tandem::test {
 namespace {
 
-#define EXPECT_HAS(out, text) \
-  EXPECT_NE((out).find(text), std::string::npos) << "missing: " << (text) << "\n--- gdb said:\n" << (out)
-#define EXPECT_MATCHES(out, re) \
-  EXPECT_TRUE(std::regex_search((out), std::regex(re))) << "no match: " << (re) << "\n--- gdb said:\n" << (out)
-
 std::vector<uint64_t> icounts(const std::string& out) {
   std::vector<uint64_t> v;
   std::regex re(R"(icount (\d+)\n)");

@@ -153,5 +153,23 @@ TEST_F(GdbReverseSessionTest, CtrlCStopsAReverseContinue) {
   EXPECT_LT(icount(), 6000u);
 }
 
+TEST(GdbHistoryEnd, ForwardRunsStopAtTheEndOfHistoryAndSeeksGoNoFurther) {
+  test::GdbTestGuest guest;
+  VirtualClockCheckpoints clock_state{guest.clock};
+  TimeTravel time_travel{*guest.machine, clock_state, nullptr, shortStretches()};
+  LiveMachineTarget target{*guest.machine, {.allow_writes = false, .end_icount = 3000},
+                           &time_travel};
+  GdbSession session{target, 0x4000};
+  test::RecordingIo io;
+  auto send = [&](std::string_view p) { return session.handle(p, io).payload.value_or(""); };
+  EXPECT_NE(send("c").find("replaylog:end"), std::string::npos);
+  EXPECT_EQ(guest.machine->icount().value(), 3000u);
+  EXPECT_NE(send("s").find("replaylog:end"), std::string::npos);
+  EXPECT_EQ(send("bs").substr(0, 3), "T05");
+  EXPECT_EQ(guest.machine->icount().value(), 2999u);
+  send("qRcmd," + toHex(std::string_view("seek 3001")));
+  EXPECT_NE(io.consoleText().find("past the end of history (icount 3000)"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tandem::gdb
