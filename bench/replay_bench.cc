@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   specs.push_back({"seeks", true, "random seeks (default 20)", "N"});
   specs.push_back({"checkpoint-budget", true, "memory for checkpoints (default 256M)", "SIZE"});
   specs.push_back({"seed", true, "seed of the random icounts (default 1)", "N"});
+  specs.push_back({"interval", true, "instructions between checkpoints (default: time travel's)", "N"});
   auto args = cli::parseArgs(std::vector<std::string>(argv + 1, argv + argc), specs);
   if (!args) return fail(args.error().message);
   auto opts = cli::parseGuestOptions(*args, cli::ClockMode::kVirtual);
@@ -59,7 +60,8 @@ int main(int argc, char** argv) {
   if (opts->clock != cli::ClockMode::kVirtual) return fail("time travel needs --clock virtual");
   uint64_t window_s = 30, seeks = 20, seed = 1;
   TimeTravelOptions tt_options;
-  for (auto [name, out] : {std::pair{"window-s", &window_s}, {"seeks", &seeks}, {"seed", &seed}}) {
+  for (auto [name, out] : {std::pair{"window-s", &window_s}, {"seeks", &seeks}, {"seed", &seed},
+                           {"interval", &tt_options.interval}}) {
     if (auto v = args->get(name)) {
       auto n = cli::parseUint(name, *v);
       if (!n) return fail(n.error().message);
@@ -119,7 +121,7 @@ int main(int argc, char** argv) {
       "\"end\":\"%s\",\"forward_s\":%.3f,\"forward_mips\":%.1f,\"seeks\":%llu,"
       "\"seek_median_s\":%.4f,\"seek_max_s\":%.4f,\"reverse_stepi_s\":%.4f,"
       "\"reverse_stepi_max_s\":%.4f,\"reverse_stepi_at_end_s\":%.4f,\"checkpoints\":%zu,\"checkpoint_bytes\":%llu,"
-      "\"checkpoint_budget\":%llu}\n",
+      "\"checkpoint_budget\":%llu,\"interval\":%llu}\n",
       args->get("workload").value_or(opts->default_guest ? "shell" : "kernel").c_str(), guest_s,
       static_cast<unsigned long long>(end), machineExitName(exit), forward_s,
       forward_s > 0 ? end / forward_s / 1e6 : 0.0, static_cast<unsigned long long>(seeks),
@@ -127,6 +129,7 @@ int main(int argc, char** argv) {
       median(step_s), step_s.empty() ? 0 : *std::max_element(step_s.begin(), step_s.end()),
       step_at_end_s,
       tt.checkpoints().size(), static_cast<unsigned long long>(tt.checkpoints().bytes()),
-      static_cast<unsigned long long>(tt.checkpoints().budget()));
+      static_cast<unsigned long long>(tt.checkpoints().budget()),
+      static_cast<unsigned long long>(tt_options.interval));
   return 0;
 }

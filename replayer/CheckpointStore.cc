@@ -186,6 +186,14 @@ void CheckpointStore::dropFrom(uint64_t icount) {
   cps_.erase(cps_.begin() + static_cast<ptrdiff_t>(keep), cps_.end());
 }
 
+bool CheckpointStore::drop(uint64_t icount) {
+  size_t k = indexAtOrBefore(icount);
+  if (k == 0 || k + 1 >= cps_.size() || cps_[k].icount != icount || cps_[k].rewritten)
+    return false;
+  dropCheckpoint(k);
+  return true;
+}
+
 void CheckpointStore::dropCheckpoint(size_t k) {
   TANDEM_ASSERT(k > 0 && k + 1 < cps_.size());
   Checkpoint& c = cps_[k];

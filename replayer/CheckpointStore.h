@@ -49,6 +49,9 @@ class CheckpointStore {
   void passed();
   // Drops every checkpoint at or after `icount`.
   void dropFrom(uint64_t icount);
+  // Drops the checkpoint at `icount` (its pages go to the next one), unless
+  // it is the first, the last or a rewritten one. Returns whether it went.
+  bool drop(uint64_t icount);
 
   bool empty() const { return cps_.empty(); }
   size_t size() const { return cps_.size(); }

@@ -13,6 +13,7 @@ TimeTravel::TimeTravel(Machine& machine, CheckpointDoor& door, HistoryConsole* c
       console_(console),
       options_(options) {
   options_.interval = std::max<uint64_t>(options_.interval, 1);
+  options_.near = std::clamp<uint64_t>(options_.near, 1, options_.interval);
   options_.slice = std::max<uint64_t>(options_.slice, 1);
   store_.take();
   frontier_ = now();
@@ -33,14 +34,21 @@ void TimeTravel::debuggerStops(bool on) {
   machine_.cpu().setWatches(on ? watches_ : std::vector<DataWatch>());
 }
 
-// Regular checkpoints are taken in new history only: history already run
-// has as many as the budget allows, and more there would only be thinned
-// out again.
+// Checkpoints are taken in new history only: history already run has as
+// many as the budget allows, and more there would only be thinned out
+// again. New history gets one every `near` instructions, but only those
+// `interval` apart stay: each newer one replaces the one before it
+// (a "recent" checkpoint), so one is always close behind the end.
 uint64_t TimeTravel::nextCheckpointAfter(uint64_t icount) const {
   uint64_t next = store_.after(icount).value_or(UINT64_MAX);
   if (icount < frontier_) return std::min(next, frontier_);
-  uint64_t planned = std::max(*store_.atOrBefore(icount) + options_.interval, icount + 1);
+  uint64_t planned = std::max(*store_.atOrBefore(icount) + options_.near, icount + 1);
   return std::min(next, planned);
+}
+
+bool TimeTravel::isRecent(uint64_t icount) const {
+  if (icount == start()) return false;
+  return icount - *store_.atOrBefore(icount - 1) < options_.interval;
 }
 
 void TimeTravel::checkpointHere() {
@@ -53,7 +61,12 @@ void TimeTravel::checkpointHere() {
     else store_.passed();
     return;
   }
-  if (at >= frontier_ && at - *store_.atOrBefore(at) >= options_.interval) store_.take();
+  uint64_t prev = *store_.atOrBefore(at);
+  if (at >= frontier_ && at - prev >= options_.near) {
+    bool replace = isRecent(prev);
+    store_.take();
+    if (replace) store_.drop(prev);
+  }
 }
 
 MachineExit TimeTravel::advance(uint64_t until) {

@@ -32,9 +32,10 @@ namespace tandem {
 struct TimeTravelOptions {
   uint64_t budget_bytes = 256ull << 20;
   // Instructions between checkpoints while running forward.
-  uint64_t interval = 10'000'000;
+  uint64_t interval = 5'000'000;
   // A seek that runs further than this from its checkpoint leaves one this
-  // far before its target, so that stepping back from there is quick.
+  // far before its target, and new history keeps one at most this far
+  // behind its end, so that stepping back is quick.
   uint64_t near = 1'000'000;
   // Instructions run between looks for an interrupt.
   uint64_t slice = 2'000'000;
@@ -110,6 +111,8 @@ class TimeTravel {
   // At a canonical stop: takes, passes or jumps to a checkpoint here.
   void checkpointHere();
   uint64_t nextCheckpointAfter(uint64_t icount) const;
+  // Closer than `interval` to the checkpoint before it.
+  bool isRecent(uint64_t icount) const;
   void restore(uint64_t icount);
   void debuggerStops(bool on);
   // Runs [from the latest checkpoint before `end`, `end`) with the

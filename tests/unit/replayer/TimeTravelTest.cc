@@ -39,6 +39,16 @@ TEST_F(TimeTravelTest, SeekLandsOnTheExactIcountAStraightRunReaches) {
   EXPECT_EQ(tt.frontier(), 700'000u);
 }
 
+TEST_F(TimeTravelTest, NewHistoryKeepsRegularCheckpointsAndOneCloseBehindItsEnd) {
+  ASSERT_EQ(tt.run(333'333), MachineExit::kLimit);
+  std::vector<uint64_t> at;
+  for (auto k = tt.checkpoints().atOrBefore(0); k; k = tt.checkpoints().after(*k)) at.push_back(*k);
+  ASSERT_GE(at.size(), 3u);
+  for (size_t k = 1; k + 1 < at.size(); ++k) EXPECT_GE(at[k] - at[k - 1], 50'000u);
+  EXPECT_LE(tt.now() - at.back(), 10'000u);
+  EXPECT_EQ(at.size(), 333'333 / 50'000 + 2);
+}
+
 TEST_F(TimeTravelTest, SteppingBackMovesOneInstructionAtATime) {
   ASSERT_EQ(tt.run(300'000), MachineExit::kLimit);
   for (uint64_t at = 299'999; at >= 299'990; --at) {
