@@ -1,0 +1,52 @@
+#include "tools/HeadlessGuest.h"
+
+#include <algorithm>
+
+namespace tandem::cli {
+namespace {
+// Instructions between looks at the console.
+constexpr uint64_t kSlice = 5'000'000;
+}  // namespace
+
+HeadlessGuest::~HeadlessGuest() = default;
+
+Result<std::unique_ptr<HeadlessGuest>> HeadlessGuest::boot(const GuestSpec& spec,
+                                                           uint64_t ram_bytes) {
+  std::unique_ptr<HeadlessGuest> g(new HeadlessGuest());
+  auto m = Machine::create(MachineConfig{ram_bytes}, g->clock_, *g);
+  if (!m) return m.error();
+  g->machine_ = std::move(*m);
+  auto loaded = loadGuest(spec, g->machine_->memory());
+  if (!loaded) return loaded.error();
+  g->machine_->cpu().loadState(loaded->entry.cpuState());
+  return g;
+}
+
+Result<size_t> HeadlessGuest::runUntilOutput(std::string_view text, size_t from,
+                                             uint64_t max_icount) {
+  size_t scan_from = std::min(from, console_.size());
+  for (;;) {
+    size_t at = console_.find(text, scan_from);
+    if (at != std::string::npos) return at + text.size();
+    // Text that arrives next may complete a partial match at the end.
+    scan_from = std::max(scan_from, console_.size() >= text.size() ? console_.size() - text.size() + 1 : 0);
+    uint64_t now = machine_->icount().value();
+    if (now >= max_icount)
+      return makeError("the console did not show '" + std::string(text) + "' by icount " +
+                       std::to_string(max_icount));
+    MachineExit exit = machine_->run(std::min(max_icount, now + kSlice));
+    if (exit != MachineExit::kLimit && console_.find(text, scan_from) == std::string::npos)
+      return makeError("the guest stopped (" + std::string(machineExitName(exit)) +
+                       ") before its console showed '" + std::string(text) + "'");
+  }
+}
+
+MachineExit HeadlessGuest::runUntilExit(uint64_t max_icount) {
+  return machine_->run(max_icount);
+}
+
+void HeadlessGuest::type(std::string_view input) {
+  clock_.feedInput(std::span(reinterpret_cast<const uint8_t*>(input.data()), input.size()));
+}
+
+}  // namespace tandem::cli

@@ -1,0 +1,46 @@
+// A guest booted under the virtual clock with its console captured instead
+// of shown: run until the console prints a text, type into it, inspect the
+// machine. Two boots with the same input are identical, which makes it the
+// way commands and tests reach a known guest state.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "logger/VirtualClock.h"
+#include "vmm/Machine.h"
+#include "vmm/boot/GuestLoader.h"
+
+namespace tandem::cli {
+
+class HeadlessGuest final : private ConsoleSink {
+ public:
+  static Result<std::unique_ptr<HeadlessGuest>> boot(const GuestSpec& spec, uint64_t ram_bytes);
+  ~HeadlessGuest() override;
+
+  // Runs until the console output after `from` contains `text`. Returns the
+  // position just past the text, or an error naming the exit or the
+  // icount limit that came first.
+  Result<size_t> runUntilOutput(std::string_view text, size_t from, uint64_t max_icount);
+  // Runs until the machine stops by itself (reset, power-off, ...) or the
+  // icount limit; returns why it stopped.
+  MachineExit runUntilExit(uint64_t max_icount);
+  // Bytes the guest will read from its console, in order.
+  void type(std::string_view input);
+
+  Machine& machine() { return *machine_; }
+  // Everything the guest wrote on its console, with "\r\n" as the guest sent it.
+  const std::string& console() const { return console_; }
+
+ private:
+  HeadlessGuest() = default;
+  void consoleWrite(uint8_t byte) override { console_.push_back(static_cast<char>(byte)); }
+
+  VirtualClock clock_;
+  std::string console_;
+  std::unique_ptr<Machine> machine_;
+};
+
+}  // namespace tandem::cli
