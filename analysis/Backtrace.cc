@@ -26,6 +26,13 @@ std::string where(const KernelSymbols& symbols, uint32_t pc, bool return_address
 
 Backtrace Backtrace::fromCpu(const GuestView& kernel, const KernelSymbols& symbols,
                              const CpuState& cpu, uint32_t thread_size) {
+  if (cpu.seg[CS].selector & 3) {
+    // User mode: the kernel stack holds nothing of what runs now.
+    Backtrace bt;
+    bt.frames_.push_back({cpu.eip, 0, symbols.describe(cpu.eip), false});
+    bt.end_ = "user mode";
+    return bt;
+  }
   return walk(kernel, symbols, cpu.eip, cpu.gpr[EBP], cpu.gpr[ESP], thread_size);
 }
 
@@ -77,11 +84,13 @@ Backtrace Backtrace::walk(const GuestView& kernel, const KernelSymbols& symbols,
     bt.frames_.push_back({*ret, bp, where(symbols, *ret, true), false});
     lowest = bp + 8;
     if (*next != 0 && !(*next & 0x80000000u)) {
-      // An entry frame: *next with bit 31 set is the interrupted pt_regs.
+      // An entry frame: *next with bit 31 set is the interrupted pt_regs,
+      // which lies on this stack. Anything else ends the chain (the first
+      // kernel frames hold what early boot code left in EBP).
       uint32_t regs_at = *next | 0x80000000u;
       uint32_t regs[kRegsWords];
       if ((regs_at & block_mask) != block || !kernel.read(regs_at, regs, sizeof regs)) {
-        bt.end_ = "bad interrupt frame";
+        bt.end_ = "end of chain";
         return bt;
       }
       if (regs[kRegsCs] & 3) {

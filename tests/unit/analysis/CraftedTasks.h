@@ -1,6 +1,8 @@
-// A few task_structs laid out by hand (with offsets unknown to the code
-// under test), linked the way Linux links them, plus the symbols the task
-// code looks for.
+// A few task_structs laid out by hand (with offsets the code under test
+// does not know), linked the way Linux links them, with the rest of what
+// task discovery looks at: a GDT whose entry 27 is the per-CPU segment, a
+// per-CPU current_task, kernel text that reads it through %fs, and text
+// symbols that say where the kernel image is mapped.
 #pragma once
 
 #include <string>
@@ -8,15 +10,16 @@
 
 #include "analysis/KernelSymbols.h"
 #include "tests/unit/analysis/CraftedMemory.h"
+#include "vmm/cpu/CpuState.h"
 
 namespace tandem::testing {
 
 struct CraftedTasks {
-  // The layout the test kernel uses.
   static constexpr uint32_t kSize = 0x900, kTasks = 0x2F0, kChildren = 0x2F8, kSibling = 0x300,
                             kPid = 0x3A0, kComm = 0x560, kMm = 0x308, kStack = 0x14,
-                            kRealParent = 0x3B0, kPgd = 0x28, kMmSize = 0x400,
-                            kSavedAuxv = 0x100;
+                            kRealParent = 0x3B0, kPgd = 0x28, kMmSize = 0x400;
+  static constexpr uint32_t kText = 0xC0800000, kTextSize = 0x2000;
+  static constexpr uint32_t kCurrentVar = 0xC0A00010;  // link address in the per-CPU template
 
   struct Task {
     uint32_t addr;
@@ -26,19 +29,38 @@ struct CraftedTasks {
   };
 
   explicit CraftedTasks(CraftedMemory& m) : m(m) {
-    swapper_pg_dir = m.alloc(4096, 4096);
-    init_mm = m.alloc(kMmSize);
-    m.put32(init_mm + kPgd, swapper_pg_dir);
+    // A decoy name in "rodata" that leads nowhere.
+    m.putString(m.alloc(32), "swapper/0");
+    percpu_area = m.alloc(4096, 4096);
+    gdt = m.alloc(32 * 8, 8);
+    uint32_t base = percpu_area - (kCurrentVar & ~0xFFFu);
+    uint64_t desc = 0x00CF92000000FFFFull;  // present, writable data, flat limit
+    desc |= uint64_t{base & 0xFFFFFF} << 16 | uint64_t{base >> 24} << 56;
+    m.put64(gdt + 27 * 8, desc);
+    // Kernel code reading %fs:current_task most, and another variable less.
+    uint32_t at = kText;
+    auto fsLoad = [&](uint32_t var, bool eax) {
+      uint8_t insn[7] = {0x64, 0x8B, 0x1D};  // mov %fs:disp32, %ebx
+      uint32_t len = 7;
+      if (eax) {
+        insn[1] = 0xA1;  // mov %fs:disp32, %eax
+        std::memcpy(insn + 2, &var, 4);
+        len = 6;
+      } else {
+        std::memcpy(insn + 3, &var, 4);
+      }
+      m.put(at, insn, len);
+      at += len + 3;
+    };
+    for (int i = 0; i < 6; ++i) fsLoad(kCurrentVar, i % 2);
+    for (int i = 0; i < 3; ++i) fsLoad(kCurrentVar + 0x40, true);
+
     init_stack = m.alloc(8192, 8192);
-    percpu_var = m.alloc(4);
-    per_cpu_offset = m.alloc(4 * 8);
-    percpu_area = m.alloc(64);
-    m.put32(per_cpu_offset, percpu_area - percpu_var);
     tasks.push_back(makeTask("swapper/0", 0, false, 0));
     m.put32(tasks[0].addr + kStack, init_stack);
-    m.put32(tasks[0].addr + kMm + 4, init_mm);  // active_mm
     m.put32(tasks[0].addr + kRealParent, tasks[0].addr);
-    // An empty list in init_task (points to itself) must not be taken.
+    m.put32(tasks[0].addr + kRealParent + 4, tasks[0].addr);
+    // An empty list in init_task points to itself and must not be taken.
     m.put32(tasks[0].addr + 0x40, tasks[0].addr + 0x40);
     m.put32(tasks[0].addr + 0x44, tasks[0].addr + 0x40);
     add("init", 1, true, 0);
@@ -46,35 +68,40 @@ struct CraftedTasks {
     add("rcu_gp", 3, false, 2);
     add("kworker/0:0", 4, false, 2);
     add("sh", 57, true, 1);
-    // init_task's children: pid 1 and 2, linked through their sibling fields.
+    // init_task's children, pids 1 and 2, linked through their siblings.
     link(kChildren, kSibling, {tasks[0].addr, tasks[1].addr, tasks[2].addr});
-    relinkTasks();
     setCurrent(tasks.back().addr);
   }
 
   Task& add(const std::string& comm, uint32_t pid, bool user, size_t parent) {
-    Task t = makeTask(comm, pid, user, tasks[parent].addr);
-    tasks.push_back(t);
-    relinkTasks();
+    tasks.push_back(makeTask(comm, pid, user, tasks[parent].addr));
+    std::vector<uint32_t> all;
+    for (const Task& t : tasks) all.push_back(t.addr);
+    link(kTasks, kTasks, all);
     return tasks.back();
   }
 
-  void setCurrent(uint32_t task) { m.put32(percpu_area, task); }
+  void setCurrent(uint32_t task) { m.put32(percpu_area + (kCurrentVar & 0xFFF), task); }
 
-  KernelSymbols symbols() const {
-    return KernelSymbols({{tasks[0].addr, 'D', "init_task"},
-                          {init_mm, 'D', "init_mm"},
-                          {swapper_pg_dir, 'D', "swapper_pg_dir"},
-                          {init_stack, 'D', "init_stack"},
-                          {init_stack + 8192, 'D', "__end_init_task"},
-                          {percpu_var, 'D', "current_task"},
-                          {per_cpu_offset, 'D', "__per_cpu_offset"},
-                          {percpu_area, 'd', "percpu_area"}});
+  // Text symbols only, like a kernel without CONFIG_KALLSYMS_ALL.
+  KernelSymbols textSymbols() const {
+    return KernelSymbols({{kText, 'T', "_text"}, {kText, 'T', "_stext"},
+                          {kText + kTextSize, 'T', "_etext"}});
+  }
+
+  CpuState cpu() const {
+    CpuState c{};
+    c.cr0 = cr0::PE | cr0::PG;
+    c.cr3 = CraftedMemory::kPageDirectory;
+    c.cr4 = cr4::PSE;
+    c.gdtr = TableRegister{gdt, 32 * 8 - 1};
+    c.seg[CS].selector = 0x60;
+    return c;
   }
 
   CraftedMemory& m;
   std::vector<Task> tasks;
-  uint32_t swapper_pg_dir, init_mm, init_stack, percpu_var, per_cpu_offset, percpu_area;
+  uint32_t init_stack, percpu_area, gdt;
 
  private:
   Task makeTask(const std::string& comm, uint32_t pid, bool user, uint32_t parent) {
@@ -87,13 +114,13 @@ struct CraftedTasks {
     m.put32(t.addr + kStack, t.stack);
     m.put32(t.addr + kRealParent, parent);
     m.put32(t.addr + kRealParent + 4, parent);
-    // Fields that look like pids in the first tasks but are not (prio, a counter).
+    // Fields that look like a pid in the first tasks but are not one.
     m.put32(t.addr + 0x20, 120);
     m.put32(t.addr + 0x24, pid);
     if (user) {
       t.mm = m.alloc(kMmSize);
       t.pgd_phys = m.allocPage();
-      // The kernel half of every page directory is swapper's.
+      // The kernel half of every page directory is the kernel's.
       for (uint32_t i = 768; i < 1024; ++i) {
         uint32_t e = 0;
         (void)m.mem.read(GuestPhys(CraftedMemory::kPageDirectory + i * 4), &e, 4);
@@ -107,7 +134,7 @@ struct CraftedTasks {
   }
 
   // A circular list through field `node` of every task in `members`, whose
-  // head is `head` in the first one.
+  // head is field `head` of the first one.
   void link(uint32_t head, uint32_t node, const std::vector<uint32_t>& members) {
     std::vector<uint32_t> nodes = {members[0] + head};
     for (size_t i = 1; i < members.size(); ++i) nodes.push_back(members[i] + node);
@@ -115,12 +142,6 @@ struct CraftedTasks {
       m.put32(nodes[i], nodes[(i + 1) % nodes.size()]);
       m.put32(nodes[i] + 4, nodes[(i + nodes.size() - 1) % nodes.size()]);
     }
-  }
-
-  void relinkTasks() {
-    std::vector<uint32_t> all;
-    for (const Task& t : tasks) all.push_back(t.addr);
-    link(kTasks, kTasks, all);
   }
 };
 
