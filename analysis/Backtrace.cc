@@ -112,8 +112,9 @@ Backtrace Backtrace::walk(const GuestView& kernel, const KernelSymbols& symbols,
 bool Backtrace::contains(std::string_view name) const {
   for (const auto& f : frames_) {
     std::string_view w = f.where;
-    if (w.size() > name.size() && w.substr(0, name.size()) == name && w[name.size()] == '+')
-      return true;
+    if (w.size() <= name.size() || w.substr(0, name.size()) != name) continue;
+    // "name+0x..", or a part the compiler split off: "name.cold+0x..".
+    if (w[name.size()] == '+' || w[name.size()] == '.') return true;
   }
   return false;
 }

@@ -40,7 +40,8 @@ class Backtrace {
   const std::vector<BacktraceFrame>& frames() const { return frames_; }
   // Why the walk ended ("end of chain", "user mode", "loop", ...).
   const std::string& end() const { return end_; }
-  // True if some frame is in function `name`.
+  // True if some frame is in function `name` (or in a part of it the
+  // compiler split off, such as name.cold).
   bool contains(std::string_view name) const;
   // One line per frame: " #0 0xc1234567 panic+0x1c/0x2b0".
   std::string format() const;

@@ -17,6 +17,8 @@ struct Command {
 };
 
 int cmdRun(const Args& args);
+int cmdSymbols(const Args& args);
+int cmdCore(const Args& args);
 
 // Every subcommand, in the order `tandem help` lists them.
 const std::vector<Command>& commands();

@@ -11,6 +11,9 @@ namespace tandem::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"run", "boot a guest with its console on this terminal (no recording)", cmdRun},
+      {"symbols", "recover the guest kernel's symbols from its memory as an ELF file for gdb",
+       cmdSymbols},
+      {"core", "write an ELF core file of one guest process", cmdCore},
   };
   return list;
 }
