@@ -19,4 +19,8 @@ status=0
 "$tandem" symbols --icount 1000 2> "$dir/err.txt" || status=$?
 test "$status" = 2
 grep -q -- '-o FILE is required' "$dir/err.txt"
+status=0
+"$tandem" core --pid sh -o "$dir/core" 2> "$dir/err.txt" || status=$?
+test "$status" = 2
+grep -q -- "--pid: 'sh' is not a pid" "$dir/err.txt"
 echo "PASS"
