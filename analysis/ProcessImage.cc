@@ -16,6 +16,8 @@ constexpr uint32_t kMaxAuxvKey = 64;
 constexpr size_t kMaxAuxvPairs = 64;
 constexpr uint32_t kMmWindow = 2048;
 constexpr uint32_t kMaxArgs = 4096;
+// Page tables can map one frame many times over; a core stops short of this.
+constexpr uint64_t kMaxUserBytes = 1ull << 30;
 
 bool userAddress(const GuestView& user, uint32_t a) {
   auto m = user.mapping(a);
@@ -131,6 +133,15 @@ Result<ProcessImage> ProcessImage::capture(const GuestView& kernel, const TaskLi
   ProcessImage img;
   img.task_ = task;
   const PhysMemory& mem = kernel.phys();
+  // Sized first: nothing is copied for page tables that map too much.
+  uint64_t total = 0;
+  user.forEachMapping(0, uint64_t{1} << 32, [&](const PageMapping& m) {
+    if (m.user && mem.contains(GuestPhys(m.phys), m.size)) total += m.size;
+    return total <= kMaxUserBytes;
+  });
+  if (total > kMaxUserBytes)
+    return makeError(taskName(task) + " maps more than " + std::to_string(kMaxUserBytes >> 20) +
+                     " MiB of user memory");
   user.forEachMapping(0, uint64_t{1} << 32, [&](const PageMapping& m) {
     if (!m.user || !mem.contains(GuestPhys(m.phys), m.size)) return true;
     auto& segs = img.segments_;

@@ -11,6 +11,7 @@ namespace {
 constexpr uint32_t kMaxTaskStruct = 16384;
 constexpr uint32_t kCommLen = 16;
 constexpr size_t kMaxTasks = 65536;
+constexpr size_t kSearchBudget = 4 * kMaxTasks;
 constexpr uint32_t kThreadSize = 8192;  // THREAD_SIZE on i386 (order-1 stacks)
 constexpr uint32_t kPerCpuGdtEntry = 27;
 constexpr size_t kCurrentCandidates = 8;
@@ -25,13 +26,15 @@ std::optional<std::string> commAt(const GuestView& v, uint32_t addr) {
 
 // The nodes of the circular list whose head is at `head`, if it is a
 // proper doubly linked list and every node's task has a name at
-// node + `to_comm`.
-std::optional<std::vector<uint32_t>> walkList(const GuestView& v, uint32_t head, int64_t to_comm) {
+// node + `to_comm`. Each node visited costs one unit of `budget`.
+std::optional<std::vector<uint32_t>> walkList(const GuestView& v, uint32_t head, int64_t to_comm,
+                                               size_t* budget = nullptr) {
   std::vector<uint32_t> nodes;
   uint32_t prev = head;
   auto node = v.u32(head);
   while (node && *node != head) {
     if (nodes.size() >= kMaxTasks || (*node & 3)) return std::nullopt;
+    if (budget && (*budget)-- == 0) return std::nullopt;
     auto back = v.u32(*node + 4);
     if (!back || *back != prev) return std::nullopt;
     int64_t comm = int64_t{*node} + to_comm;
@@ -78,14 +81,16 @@ Result<TaskLayout> TaskList::layoutFromComm(const GuestView& v, uint32_t comm) {
   const uint32_t lo = (comm > kMaxTaskStruct ? comm - kMaxTaskStruct : 0) & ~3u;
   const uint64_t hi = uint64_t{comm} + kMaxTaskStruct;
 
-  // tasks: the longest list of named tasks through init_task.
+  // tasks: the longest list of named tasks through init_task. Memory made
+  // of many long lists cannot make the search take forever.
   uint32_t head = 0;
   std::vector<uint32_t> nodes;
+  size_t budget = kSearchBudget;
   for (uint64_t h = lo; h + 8 <= hi; h += 4) {
     if (h + 8 > comm && h < uint64_t{comm} + kCommLen) continue;
     auto next = word(static_cast<uint32_t>(h));
     if (!next || *next == h || (*next & 3)) continue;
-    auto found = walkList(v, static_cast<uint32_t>(h), int64_t{comm} - int64_t(h));
+    auto found = walkList(v, static_cast<uint32_t>(h), int64_t{comm} - int64_t(h), &budget);
     if (found && found->size() > nodes.size()) {
       nodes = std::move(*found);
       head = static_cast<uint32_t>(h);

@@ -94,6 +94,18 @@ TEST(ProcessImage, KernelThreadsAndMissingRegistersAreErrors) {
   EXPECT_NE(init.error().message.find("pid 1 (init)"), std::string::npos);
 }
 
+TEST(ProcessImage, PageTablesMappingOneFrameEverywhereAreRefused) {
+  Process p;
+  // Every 4 MiB of the user half mapped, with large pages, to physical 0.
+  for (uint32_t i = 0; i < 768; ++i) p.m.setPde(p.sh.pgd_phys, i, 0x87);
+  auto tasks = TaskList::read(p.m.kernel(), p.k.textSymbols(), p.k.cpu());
+  ASSERT_TRUE(tasks);
+  auto img = ProcessImage::capture(p.m.kernel(), *tasks, *tasks->byPid(57), p.k.cpu());
+  ASSERT_FALSE(img);
+  EXPECT_NE(img.error().message.find("maps more than 1024 MiB"), std::string::npos)
+      << img.error().message;
+}
+
 template <typename T>
 T at(const std::vector<uint8_t>& b, size_t off) {
   T v;
