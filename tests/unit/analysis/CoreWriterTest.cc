@@ -7,12 +7,14 @@
 
 #include "analysis/ProcessImage.h"
 #include "tests/unit/analysis/CraftedTasks.h"
+#include "tests/unit/analysis/ElfBytes.h"
 
 namespace tandem {
 namespace {
 
 using testing::CraftedMemory;
 using testing::CraftedTasks;
+using testing::at;
 
 // The crafted kernel with a user process "sh" (pid 57): code, data and a
 // stack page, its registers saved on its kernel stack, and its auxiliary
@@ -104,13 +106,6 @@ TEST(ProcessImage, PageTablesMappingOneFrameEverywhereAreRefused) {
   ASSERT_FALSE(img);
   EXPECT_NE(img.error().message.find("maps more than 1024 MiB"), std::string::npos)
       << img.error().message;
-}
-
-template <typename T>
-T at(const std::vector<uint8_t>& b, size_t off) {
-  T v;
-  std::memcpy(&v, b.data() + off, sizeof v);
-  return v;
 }
 
 TEST(CoreWriter, WritesNotesAndOneLoadSegmentPerRun) {

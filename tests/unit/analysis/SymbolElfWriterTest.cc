@@ -6,8 +6,12 @@
 #include <cstring>
 #include <map>
 
+#include "tests/unit/analysis/ElfBytes.h"
+
 namespace tandem {
 namespace {
+
+using testing::at;
 
 KernelSymbols kernelLike() {
   return KernelSymbols({
@@ -28,13 +32,6 @@ KernelSymbols kernelLike() {
       {0xC1500000, 'B', "__bss_stop"},
       {0x00000100, 'A', "absolute_thing"},
   });
-}
-
-template <typename T>
-T at(const std::vector<uint8_t>& b, size_t off) {
-  T v;
-  std::memcpy(&v, b.data() + off, sizeof v);
-  return v;
 }
 
 TEST(SymbolElfWriter, SectionsFollowTheKernelsBoundarySymbols) {
