@@ -14,6 +14,8 @@ const std::vector<Command>& commands() {
       {"symbols", "recover the guest kernel's symbols from its memory as an ELF file for gdb",
        cmdSymbols},
       {"core", "write an ELF core file of one guest process", cmdCore},
+      {"archive", "keep failure bundles: ingest, list, show, export, prune, summary, verify",
+       cmdArchive},
   };
   return list;
 }

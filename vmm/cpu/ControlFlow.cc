@@ -12,20 +12,51 @@ void checkTargetInLimit(Cpu& c, uint32_t offset, const Descriptor& cs) {
   if (offset > cs.limit()) c.raise(kGP, 0);
 }
 
-// Returns the TSS descriptor a JMP/CALL to a task gate or TSS selects.
-uint64_t resolveTaskTarget(Cpu& c, uint16_t sel, const Descriptor& d) {
-  if (d.type() == desc_type::kTaskGate) {
-    uint16_t tss_sel = d.gateSelector();
-    if (tss_sel & 4) c.raise(kGP, tss_sel & 0xFFFC);
-    uint64_t raw;
-    if (!c.readDescriptor(tss_sel, &raw)) c.raise(kGP, tss_sel & 0xFFFC);
-    return raw;
-  }
-  return d.raw;
-}
+// Where a protected-mode far JMP or CALL goes, after the checks both make.
+struct FarTarget {
+  enum Kind { kCode, kGate, kTask } kind;
+  uint16_t sel;      // code segment (kCode, kGate) or TSS (kTask)
+  Descriptor desc;   // its descriptor
+  uint32_t offset;   // entry point (kCode, kGate)
+  Descriptor gate;   // the call gate (kGate)
+};
 
-uint16_t taskTargetSelector(uint16_t sel, const Descriptor& d) {
-  return d.type() == desc_type::kTaskGate ? d.gateSelector() : sel;
+FarTarget resolveFarTarget(Cpu& c, uint16_t sel, uint32_t offset, bool call) {
+  if ((sel & ~3u) == 0) c.raise(kGP, 0);
+  Descriptor d{c.fetchDescriptor(sel, kGP)};
+  unsigned rpl = sel & 3, cpl = c.cpl_;
+  uint16_t err = sel & 0xFFFC;
+  if (d.code()) {
+    if (d.conforming() ? d.dpl() > cpl : (rpl > cpl || d.dpl() != cpl)) c.raise(kGP, err);
+    if (!d.present()) c.raise(kNP, err);
+    checkTargetInLimit(c, offset, d);
+    return FarTarget{FarTarget::kCode, sel, d, offset, Descriptor{0}};
+  }
+  if (!d.system()) c.raise(kGP, err);
+  uint8_t type = d.type();
+  bool call_gate = type == desc_type::kCallGate16 || type == desc_type::kCallGate32;
+  bool task = type == desc_type::kTaskGate || type == desc_type::kTss16Avail ||
+              type == desc_type::kTss32Avail;
+  if (!call_gate && !task) c.raise(kGP, err);
+  if (d.dpl() < cpl || d.dpl() < rpl) c.raise(kGP, err);
+  if (!d.present()) c.raise(kNP, err);
+  if (task) {
+    if (type != desc_type::kTaskGate) return FarTarget{FarTarget::kTask, sel, d, 0, Descriptor{0}};
+    uint16_t tss_sel = d.gateSelector();
+    uint64_t raw;
+    if ((tss_sel & 4) || !c.readDescriptor(tss_sel, &raw)) c.raise(kGP, tss_sel & 0xFFFC);
+    return FarTarget{FarTarget::kTask, tss_sel, Descriptor{raw}, 0, Descriptor{0}};
+  }
+  uint16_t tsel = d.gateSelector();
+  if ((tsel & ~3u) == 0) c.raise(kGP, 0);
+  Descriptor t{c.fetchDescriptor(tsel, kGP)};
+  // A CALL may go to an inner level through a gate; a JMP stays at its level.
+  bool allowed = t.code() && (call || t.conforming() ? t.dpl() <= cpl : t.dpl() == cpl);
+  if (!allowed) c.raise(kGP, tsel & 0xFFFC);
+  if (!t.present()) c.raise(kNP, tsel & 0xFFFC);
+  uint32_t target = type == desc_type::kCallGate32 ? d.gateOffset() : d.gateOffset() & 0xFFFF;
+  checkTargetInLimit(c, target, t);
+  return FarTarget{FarTarget::kGate, tsel, t, target, d};
 }
 
 }  // namespace
@@ -38,141 +69,75 @@ void Cpu::farJump(uint16_t sel, uint32_t offset, bool op32) {
     st.eip = offset;
     return;
   }
-  if ((sel & ~3u) == 0) raise(kGP, 0);
-  Descriptor d{fetchDescriptor(sel, kGP)};
-  unsigned rpl = sel & 3;
-  if (d.code()) {
-    if (d.conforming() ? d.dpl() > cpl_ : (rpl > cpl_ || d.dpl() != cpl_)) raise(kGP, sel & 0xFFFC);
-    if (!d.present()) raise(kNP, sel & 0xFFFC);
-    checkTargetInLimit(*this, offset, d);
-    loadCodeSegment(sel, d.raw, cpl_);
-    st.eip = offset;
+  FarTarget t = resolveFarTarget(*this, sel, offset, false);
+  if (t.kind == FarTarget::kTask) {
+    taskSwitch(t.sel, t.desc.raw, TaskSwitchSource::kJump, false, 0);
     return;
   }
-  if (!d.system()) raise(kGP, sel & 0xFFFC);
-  switch (d.type()) {
-    case desc_type::kCallGate16:
-    case desc_type::kCallGate32: {
-      if (d.dpl() < cpl_ || d.dpl() < rpl) raise(kGP, sel & 0xFFFC);
-      if (!d.present()) raise(kNP, sel & 0xFFFC);
-      uint16_t tsel = d.gateSelector();
-      if ((tsel & ~3u) == 0) raise(kGP, 0);
-      Descriptor t{fetchDescriptor(tsel, kGP)};
-      if (!t.code() || (t.conforming() ? t.dpl() > cpl_ : t.dpl() != cpl_)) raise(kGP, tsel & 0xFFFC);
-      if (!t.present()) raise(kNP, tsel & 0xFFFC);
-      uint32_t target = d.type() == desc_type::kCallGate32 ? d.gateOffset() : d.gateOffset() & 0xFFFF;
-      checkTargetInLimit(*this, target, t);
-      loadCodeSegment(tsel, t.raw, cpl_);
-      st.eip = target;
-      return;
-    }
-    case desc_type::kTaskGate:
-    case desc_type::kTss16Avail:
-    case desc_type::kTss32Avail: {
-      if (d.dpl() < cpl_ || d.dpl() < rpl) raise(kGP, sel & 0xFFFC);
-      if (!d.present()) raise(kNP, sel & 0xFFFC);
-      uint64_t tss = resolveTaskTarget(*this, sel, d);
-      taskSwitch(taskTargetSelector(sel, d), tss, TaskSwitchSource::kJump, false, 0);
-      return;
-    }
-    default:
-      raise(kGP, sel & 0xFFFC);
-  }
+  loadCodeSegment(t.sel, t.desc.raw, cpl_);
+  st.eip = t.offset;
 }
 
 void Cpu::farCall(uint16_t sel, uint32_t offset, bool op32) {
   if (!op32) offset &= 0xFFFF;
-  unsigned size = op32 ? 4 : 2;
   if (!protectedMode() || v86()) {
     if (offset > st.seg[CS].limit) raise(kGP, 0);
-    SegmentCache ss = st.seg[SS];
-    uint32_t esp = st.gpr[ESP];
-    stackPush(ss, esp, st.seg[CS].selector, size, 0);
-    stackPush(ss, esp, st.eip, size, 0);
-    setSp(esp);
+    pushFarReturn(op32 ? 4 : 2);
     loadSegmentReal(CS, sel);
     st.eip = offset;
     return;
   }
-  if ((sel & ~3u) == 0) raise(kGP, 0);
-  Descriptor d{fetchDescriptor(sel, kGP)};
-  unsigned rpl = sel & 3;
-  if (d.code()) {
-    if (d.conforming() ? d.dpl() > cpl_ : (rpl > cpl_ || d.dpl() != cpl_)) raise(kGP, sel & 0xFFFC);
-    if (!d.present()) raise(kNP, sel & 0xFFFC);
-    checkTargetInLimit(*this, offset, d);
-    SegmentCache ss = st.seg[SS];
-    uint32_t esp = st.gpr[ESP];
-    stackPush(ss, esp, st.seg[CS].selector, size, 0);
-    stackPush(ss, esp, st.eip, size, 0);
-    setSp(esp);
-    loadCodeSegment(sel, d.raw, cpl_);
-    st.eip = offset;
+  FarTarget t = resolveFarTarget(*this, sel, offset, true);
+  if (t.kind == FarTarget::kTask) {
+    taskSwitch(t.sel, t.desc.raw, TaskSwitchSource::kCall, false, 0);
     return;
   }
-  if (!d.system()) raise(kGP, sel & 0xFFFC);
-  switch (d.type()) {
-    case desc_type::kCallGate16:
-    case desc_type::kCallGate32: {
-      if (d.dpl() < cpl_ || d.dpl() < rpl) raise(kGP, sel & 0xFFFC);
-      if (!d.present()) raise(kNP, sel & 0xFFFC);
-      uint16_t tsel = d.gateSelector();
-      if ((tsel & ~3u) == 0) raise(kGP, 0);
-      Descriptor t{fetchDescriptor(tsel, kGP)};
-      if (!t.code() || t.dpl() > cpl_) raise(kGP, tsel & 0xFFFC);
-      if (!t.present()) raise(kNP, tsel & 0xFFFC);
-      bool gate32 = d.type() == desc_type::kCallGate32;
-      unsigned gsize = gate32 ? 4 : 2;
-      uint32_t target = gate32 ? d.gateOffset() : d.gateOffset() & 0xFFFF;
-      checkTargetInLimit(*this, target, t);
-      if (!t.conforming() && t.dpl() < cpl_) {
-        // To an inner privilege level: switch stacks and copy parameters.
-        unsigned new_cpl = t.dpl();
-        uint16_t ss_sel;
-        uint32_t esp;
-        tssStack(new_cpl, &ss_sel, &esp, 0);
-        SegmentCache new_ss = checkedStackSegment(ss_sel, new_cpl, kTS, 0);
-        unsigned params = d.gateParamCount();
-        uint32_t params_v[32];
-        for (unsigned k = 0; k < params; ++k) {
-          uint32_t off = st.gpr[ESP] + k * gsize;
-          if (!stack32_) off &= 0xFFFF;
-          params_v[k] = gsize == 4 ? read<uint32_t>(SS, off) : read<uint16_t>(SS, off);
-        }
-        uint32_t err = ss_sel & 0xFFFC;
-        stackPush(new_ss, esp, st.seg[SS].selector, gsize, err);
-        stackPush(new_ss, esp, st.gpr[ESP], gsize, err);
-        for (unsigned k = params; k-- > 0;) stackPush(new_ss, esp, params_v[k], gsize, err);
-        stackPush(new_ss, esp, st.seg[CS].selector, gsize, err);
-        stackPush(new_ss, esp, st.eip, gsize, err);
-        st.seg[SS] = new_ss;
-        recomputeSegLimits(SS);
-        if (new_ss.attr & seg_attr::DB) st.gpr[ESP] = esp;
-        else r16(ESP) = static_cast<uint16_t>(esp);
-        loadCodeSegment(tsel, t.raw, new_cpl);
-      } else {
-        SegmentCache ss = st.seg[SS];
-        uint32_t esp = st.gpr[ESP];
-        stackPush(ss, esp, st.seg[CS].selector, gsize, 0);
-        stackPush(ss, esp, st.eip, gsize, 0);
-        setSp(esp);
-        loadCodeSegment(tsel, t.raw, cpl_);
-      }
-      st.eip = target;
-      return;
-    }
-    case desc_type::kTaskGate:
-    case desc_type::kTss16Avail:
-    case desc_type::kTss32Avail: {
-      if (d.dpl() < cpl_ || d.dpl() < rpl) raise(kGP, sel & 0xFFFC);
-      if (!d.present()) raise(kNP, sel & 0xFFFC);
-      uint64_t tss = resolveTaskTarget(*this, sel, d);
-      taskSwitch(taskTargetSelector(sel, d), tss, TaskSwitchSource::kCall, false, 0);
-      return;
-    }
-    default:
-      raise(kGP, sel & 0xFFFC);
+  if (t.kind == FarTarget::kCode) {
+    pushFarReturn(op32 ? 4 : 2);
+    loadCodeSegment(t.sel, t.desc.raw, cpl_);
+    st.eip = t.offset;
+    return;
   }
+  unsigned gsize = t.gate.type() == desc_type::kCallGate32 ? 4 : 2;
+  if (!t.desc.conforming() && t.desc.dpl() < cpl_) {
+    // To an inner privilege level: switch stacks and copy parameters.
+    unsigned new_cpl = t.desc.dpl();
+    uint16_t ss_sel;
+    uint32_t esp;
+    tssStack(new_cpl, &ss_sel, &esp, 0);
+    SegmentCache new_ss = checkedStackSegment(ss_sel, new_cpl, kTS, 0);
+    unsigned params = t.gate.gateParamCount();
+    uint32_t params_v[32];
+    for (unsigned k = 0; k < params; ++k) {
+      uint32_t off = st.gpr[ESP] + k * gsize;
+      if (!stack32_) off &= 0xFFFF;
+      params_v[k] = gsize == 4 ? read<uint32_t>(SS, off) : read<uint16_t>(SS, off);
+    }
+    uint32_t err = ss_sel & 0xFFFC;
+    stackPush(new_ss, esp, st.seg[SS].selector, gsize, err);
+    stackPush(new_ss, esp, st.gpr[ESP], gsize, err);
+    for (unsigned k = params; k-- > 0;) stackPush(new_ss, esp, params_v[k], gsize, err);
+    stackPush(new_ss, esp, st.seg[CS].selector, gsize, err);
+    stackPush(new_ss, esp, st.eip, gsize, err);
+    st.seg[SS] = new_ss;
+    recomputeSegLimits(SS);
+    if (new_ss.attr & seg_attr::DB) st.gpr[ESP] = esp;
+    else r16(ESP) = static_cast<uint16_t>(esp);
+    loadCodeSegment(t.sel, t.desc.raw, new_cpl);
+  } else {
+    pushFarReturn(gsize);
+    loadCodeSegment(t.sel, t.desc.raw, cpl_);
+  }
+  st.eip = t.offset;
+}
+
+// Pushes CS:EIP (the return address) on the current stack, all or nothing.
+void Cpu::pushFarReturn(unsigned size) {
+  SegmentCache ss = st.seg[SS];
+  uint32_t esp = st.gpr[ESP];
+  stackPush(ss, esp, st.seg[CS].selector, size, 0);
+  stackPush(ss, esp, st.eip, size, 0);
+  setSp(esp);
 }
 
 void Cpu::farReturn(uint16_t pop_bytes, bool op32) {

@@ -56,6 +56,7 @@ void Cpu::loadState(const CpuState& s) {
   for (unsigned i = 0; i < kSegCount; ++i) recomputeSegLimits(i);
   updateModeCaches();
   flushCaches();
+  refreshDebug();
   stop_ = false;
   stop_requested_ = false;
   shutdown_ = false;
@@ -162,7 +163,8 @@ const Block* Cpu::findBlock() {
       if (count > 0) break;
       // The first instruction crosses into the next page: fetch it whole
       // (the second page may fault) and run it without caching.
-      unsigned first = in_page;
+      // (NeedMore means fewer than 15 bytes were left in the page.)
+      unsigned first = std::min<unsigned>(in_page, 15);
       for (unsigned k = 0; k < first; ++k) buf[k] = static_cast<uint8_t>(physRead(p + k, 1));
       uint32_t next_lin = lin + first;
       if (st.eip + first > cs.limit) raise(kGP, 0);
@@ -374,12 +376,32 @@ RunResult Cpu::run(uint64_t max_instructions) {
       if (deliverPendingInterrupt()) continue;
     }
     if (st.halted) return {StopReason::kHalted, st.icount - start};
+    // RF (set by IRET, POPF or a task switch) lasts until the next
+    // instruction completes; only an interrupt taken before it sees it.
+    bool rf = st.eflags & fl::RF;
+    st.eflags &= ~fl::RF;
     if (st.eflags & fl::TF) {
       singleStepTrap();
+      if (checked_ && finishWatchHits()) return {StopReason::kDebug, st.icount - start};
       continue;
     }
     try {
-      runChain(findBlock());
+      const Block* b = findBlock();
+      if (!checked_) {
+        runChain(b);
+        continue;
+      }
+      int before_bp = checkBreakpoints(b, rf);
+      if (before_bp < 0) {
+        if (debug_stop_.breakpoint && st.icount == bp_resume_icount_)
+          return {StopReason::kDebug, st.icount - start};
+        continue;  // the guest's #DB was raised
+      }
+      uint64_t saved = run_target_;
+      if (before_bp > 0 && st.icount + before_bp < run_target_) run_target_ = st.icount + before_bp;
+      executeBlock(b);
+      run_target_ = saved;
+      if (finishWatchHits()) return {StopReason::kDebug, st.icount - start};
     } catch (const GuestException& e) {
       handleFault(e);
     }

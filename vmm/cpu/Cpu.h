@@ -30,6 +30,24 @@ enum class StopReason {
   kHalted,     // HLT with no interrupt to wake it
   kShutdown,   // triple fault: the machine must be reset
   kRequested,  // the board asked the CPU to stop (requestStop)
+  kDebug,      // a debugger breakpoint or watchpoint (Cpu::debugStop())
+};
+
+// A data watch: accesses of `kind` to [lin, lin + len) are reported after
+// the instruction that made them completes.
+enum WatchKind : uint8_t { kWatchWrite = 1, kWatchRead = 2, kWatchAccess = 3 };
+struct DataWatch {
+  uint32_t lin;
+  uint32_t len;
+  uint8_t kind;      // WatchKind
+  int8_t guest_dr;   // the guest debug register (0-3) it comes from, or -1 (a debugger's)
+};
+
+// Why run() returned kDebug.
+struct DebugStop {
+  bool breakpoint;    // else a watchpoint
+  uint32_t address;   // the breakpoint's, or the first watched byte accessed
+  uint8_t access;     // WatchKind of the access that hit a watchpoint
 };
 
 struct RunResult {
@@ -113,6 +131,14 @@ class Cpu {
   // Translates a linear address for a debugger: no faults, no A/D updates.
   bool debugTranslate(uint32_t linear, uint64_t* phys);
 
+  // Debugger breakpoints (linear addresses of instructions: run() stops
+  // with kDebug before executing one) and data watches (run() stops right
+  // after the instruction that touched one). Invisible to the guest. A run
+  // that starts on a breakpoint it stopped at executes that instruction.
+  void setBreakpoints(std::vector<uint32_t> linear);
+  void setWatches(std::vector<DataWatch> watches);
+  const DebugStop& debugStop() const { return debug_stop_; }
+
   // ---- execution context shared with instruction handlers ----
   CpuState st{};
   LazyFlags lf{};
@@ -168,13 +194,16 @@ class Cpu {
     if (cur_) st.icount = block_icount_ + static_cast<uint64_t>(cur_ - block_insns_);
   }
 
-  // Flags (the getters and setters are defined in CpuInline.h).
-  inline uint32_t getCF() const;
-  inline uint32_t getPF() const;
-  inline uint32_t getAF() const;
-  inline uint32_t getZF() const;
-  inline uint32_t getSF() const;
-  inline uint32_t getOF() const;
+  // Flags (the setters and cond() are defined in CpuInline.h).
+  uint32_t getCF() const { return lf.aux >> 31; }
+  uint32_t getOF() const { return (lf.aux ^ (lf.aux << 1)) >> 31; }
+  uint32_t getZF() const { return static_cast<uint32_t>(lf.res) == 0; }
+  uint32_t getSF() const { return static_cast<uint32_t>((lf.res ^ (lf.res >> 1)) >> 31) & 1; }
+  uint32_t getAF() const { return (lf.aux >> 3) & 1; }
+  uint32_t getPF() const {
+    return static_cast<uint32_t>(!__builtin_parity(static_cast<uint32_t>(lf.res) & 0xFF)) ^
+           static_cast<uint32_t>((lf.res >> 33) & 1);
+  }
   inline bool cond(unsigned cc) const;
   uint32_t arithFlags() const;  // the six arithmetic flags as EFLAGS bits
   // Writes the EFLAGS bits in `writable_mask` from `value`.
@@ -333,6 +362,7 @@ class Cpu {
   void farJump(uint16_t sel, uint32_t offset, bool op32);
   void farCall(uint16_t sel, uint32_t offset, bool op32);
   void farReturn(uint16_t pop_bytes, bool op32);
+  void pushFarReturn(unsigned size);
   void interruptReturn(bool op32);
   enum class TaskSwitchSource { kJump, kCall, kIret, kInterrupt };
   void taskSwitch(uint16_t sel, uint64_t desc, TaskSwitchSource src, bool has_error,
@@ -348,7 +378,33 @@ class Cpu {
   void writeCr3(uint32_t v);
   void writeCr4(uint32_t v);
 
+  // Debug support (Debug.cc): breakpoints and watches from a debugger and
+  // from the guest's DR0-DR3/DR7.
+  bool checked_ = false;  // any breakpoint or watch is active
+  void refreshDebug();    // after DR7 or the debugger's lists change
+  // Whether accesses to the linear page may be cached in the TLB.
+  bool pageWatched(uint32_t lpage, bool write) const;
+  // A slow-path access: records watch hits.
+  void noteAccess(uint32_t lin, unsigned size, bool write);
+  // Before running the block at EIP: 0 to run it all, else the number of
+  // instructions to run before a breakpoint; -1 when stopped at one now
+  // (debugger) or after raising #DB (guest).
+  int checkBreakpoints(const Block* b, bool rf);
+  // After an instruction: report watch hits. Returns true when run() must
+  // return kDebug.
+  bool finishWatchHits();
+
  private:
+  std::vector<uint32_t> debugger_bps_;
+  std::vector<DataWatch> debugger_watches_;
+  std::vector<std::pair<uint32_t, int>> code_bps_;  // (linear, guest DR or -1)
+  std::vector<DataWatch> watches_;
+  DebugStop debug_stop_{};
+  uint32_t watch_hit_dr6_ = 0;    // guest DR6 bits hit by the last instruction
+  bool watch_hit_debugger_ = false;
+  uint64_t bp_resume_icount_ = ~uint64_t{0};  // a debugger stop at this icount...
+  uint32_t bp_resume_eip_ = 0;                 // ...and EIP is not repeated
+
   bool executeBlock(const Block* b);
   void runChain(const Block* b);
   const Block* findBlock();

@@ -10,16 +10,6 @@ namespace tandem {
 
 // ---- arithmetic flags ----
 
-inline uint32_t Cpu::getCF() const { return lf.aux >> 31; }
-inline uint32_t Cpu::getOF() const { return (lf.aux ^ (lf.aux << 1)) >> 31; }
-inline uint32_t Cpu::getZF() const { return static_cast<uint32_t>(lf.res) == 0; }
-inline uint32_t Cpu::getSF() const { return static_cast<uint32_t>((lf.res ^ (lf.res >> 1)) >> 31) & 1; }
-inline uint32_t Cpu::getAF() const { return (lf.aux >> 3) & 1; }
-inline uint32_t Cpu::getPF() const {
-  return static_cast<uint32_t>(!__builtin_parity(static_cast<uint32_t>(lf.res) & 0xFF)) ^
-         static_cast<uint32_t>((lf.res >> 33) & 1);
-}
-
 template <unsigned CC>
 inline bool condition(const Cpu& c) {
   uint32_t r;

@@ -108,11 +108,18 @@ DecodeStatus decodeInsn(const uint8_t* b, size_t avail, bool code32, Insn* out) 
     ++p;
   }
 
-  auto have = [&](size_t n) { return p + n <= avail; };
+  // Bytes beyond the 15-byte limit make the instruction too long whatever
+  // else follows; bytes missing below it mean the caller must fetch more.
+  bool too_long = false;
+  auto have = [&](size_t n) {
+    if (p + n > kMaxLen) too_long = true;
+    return p + n <= avail && !too_long;
+  };
+  auto short_of_bytes = [&] { return too_long ? DecodeStatus::kTooLong : DecodeStatus::kNeedMore; };
   unsigned map = 1;
   uint8_t op = b[p++];
   if (op == 0x0F) {
-    if (!have(1)) return DecodeStatus::kNeedMore;
+    if (!have(1)) return short_of_bytes();
     map = 2;
     op = b[p++];
   }
@@ -128,7 +135,7 @@ DecodeStatus decodeInsn(const uint8_t* b, size_t avail, bool code32, Insn* out) 
   bool has_modrm = x87 || kHasModrm[(map - 1) * 256 + op];
   uint8_t modrm = 0;
   if (has_modrm) {
-    if (!have(1)) return DecodeStatus::kNeedMore;
+    if (!have(1)) return short_of_bytes();
     modrm = b[p++];
   }
   if (x87) {
@@ -153,7 +160,7 @@ DecodeStatus decodeInsn(const uint8_t* b, size_t avail, bool code32, Insn* out) 
       static constexpr uint8_t kBase[8] = {EBX, EBX, EBP, EBP, ESI, EDI, EBP, EBX};
       static constexpr uint8_t kIndex16[8] = {ESI, EDI, ESI, EDI, 8, 8, 8, 8};
       if (mod == 0 && rm == 6) {
-        if (!have(2)) return DecodeStatus::kNeedMore;
+        if (!have(2)) return short_of_bytes();
         in.disp = le16(b + p);
         p += 2;
       } else {
@@ -161,10 +168,10 @@ DecodeStatus decodeInsn(const uint8_t* b, size_t avail, bool code32, Insn* out) 
         in.index = kIndex16[rm];
         if (in.base == EBP) in.seg = SS;
         if (mod == 1) {
-          if (!have(1)) return DecodeStatus::kNeedMore;
+          if (!have(1)) return short_of_bytes();
           in.disp = static_cast<uint32_t>(static_cast<int8_t>(b[p++]));
         } else if (mod == 2) {
-          if (!have(2)) return DecodeStatus::kNeedMore;
+          if (!have(2)) return short_of_bytes();
           in.disp = le16(b + p);
           p += 2;
         }
@@ -172,7 +179,7 @@ DecodeStatus decodeInsn(const uint8_t* b, size_t avail, bool code32, Insn* out) 
     } else {
       unsigned base = rm;
       if (rm == 4) {
-        if (!have(1)) return DecodeStatus::kNeedMore;
+        if (!have(1)) return short_of_bytes();
         uint8_t sib = b[p++];
         in.scale = sib >> 6;
         unsigned index = (sib >> 3) & 7;
@@ -180,23 +187,23 @@ DecodeStatus decodeInsn(const uint8_t* b, size_t avail, bool code32, Insn* out) 
         base = sib & 7;
         if (base == 5 && mod == 0) {
           base = 8;
-          if (!have(4)) return DecodeStatus::kNeedMore;
+          if (!have(4)) return short_of_bytes();
           in.disp = le32(b + p);
           p += 4;
         }
       } else if (rm == 5 && mod == 0) {
         base = 8;
-        if (!have(4)) return DecodeStatus::kNeedMore;
+        if (!have(4)) return short_of_bytes();
         in.disp = le32(b + p);
         p += 4;
       }
       in.base = static_cast<uint8_t>(base);
       if (base == ESP || base == EBP) in.seg = SS;
       if (mod == 1) {
-        if (!have(1)) return DecodeStatus::kNeedMore;
+        if (!have(1)) return short_of_bytes();
         in.disp = static_cast<uint32_t>(static_cast<int8_t>(b[p++]));
       } else if (mod == 2) {
-        if (!have(4)) return DecodeStatus::kNeedMore;
+        if (!have(4)) return short_of_bytes();
         in.disp = le32(b + p);
         p += 4;
       }
@@ -206,7 +213,7 @@ DecodeStatus decodeInsn(const uint8_t* b, size_t avail, bool code32, Insn* out) 
   if (fmt & F_MOFF) {
     flags |= insn_flags::kMem;
     unsigned n = a16 ? 2 : 4;
-    if (!have(n)) return DecodeStatus::kNeedMore;
+    if (!have(n)) return short_of_bytes();
     in.disp = a16 ? le16(b + p) : le32(b + p);
     p += n;
     in.reg = 0;
@@ -218,32 +225,32 @@ DecodeStatus decodeInsn(const uint8_t* b, size_t avail, bool code32, Insn* out) 
   if (fmt & F_CC) in.cc = op & 15;
 
   if (fmt & (F_I8 | F_I8S | F_J8)) {
-    if (!have(1)) return DecodeStatus::kNeedMore;
+    if (!have(1)) return short_of_bytes();
     uint8_t v = b[p++];
     in.imm = (fmt & F_I8) ? v : static_cast<uint32_t>(static_cast<int8_t>(v));
   } else if (fmt & F_I16) {
-    if (!have(2)) return DecodeStatus::kNeedMore;
+    if (!have(2)) return short_of_bytes();
     in.imm = le16(b + p);
     p += 2;
   } else if (fmt & (F_IZ | F_JZ)) {
     if (o16) {
-      if (!have(2)) return DecodeStatus::kNeedMore;
+      if (!have(2)) return short_of_bytes();
       uint32_t v = le16(b + p);
       in.imm = (fmt & F_JZ) ? static_cast<uint32_t>(static_cast<int16_t>(v)) : v;
       p += 2;
     } else {
-      if (!have(4)) return DecodeStatus::kNeedMore;
+      if (!have(4)) return short_of_bytes();
       in.imm = le32(b + p);
       p += 4;
     }
   } else if (fmt & F_ENTER) {
-    if (!have(3)) return DecodeStatus::kNeedMore;
+    if (!have(3)) return short_of_bytes();
     in.imm = le16(b + p);
     in.imm2 = b[p + 2];
     p += 3;
   } else if (fmt & F_PTR) {
     unsigned n = o16 ? 2 : 4;
-    if (!have(n + 2)) return DecodeStatus::kNeedMore;
+    if (!have(n + 2)) return short_of_bytes();
     in.imm = o16 ? le16(b + p) : le32(b + p);
     in.imm2 = static_cast<uint16_t>(le16(b + p + n));
     p += n + 2;

@@ -145,15 +145,22 @@ void Cpu::nullInaccessibleSegments() {
   }
 }
 
+// Faults push EFLAGS with RF set, so that the restarted instruction does
+// not trigger an instruction breakpoint again; traps and interrupts do not.
+static bool isFault(uint8_t vector) {
+  return vector != kDB && vector != kBP && vector != kOF && vector != kNMI;
+}
+
 void Cpu::deliver(uint8_t vector, IntKind kind, bool has_error, uint32_t error) {
   uint32_t ret_eip = st.eip;
+  uint32_t pushed_rf = (kind == IntKind::kException && isFault(vector)) ? fl::RF : 0;
   if (!protectedMode()) {
     if (vector * 4u + 3 > st.idtr.limit) raise(kGP, 0);
     uint16_t off = readSys<uint16_t>(st.idtr.base + vector * 4u);
     uint16_t sel = readSys<uint16_t>(st.idtr.base + vector * 4u + 2);
     uint32_t old_esp = st.gpr[ESP];
     try {
-      push<uint16_t>(static_cast<uint16_t>(eflags()));
+      push<uint16_t>(static_cast<uint16_t>(eflags()));  // (RF is above the low 16 bits)
       push<uint16_t>(st.seg[CS].selector);
       push<uint16_t>(static_cast<uint16_t>(ret_eip));
     } catch (const GuestException&) {
@@ -201,7 +208,7 @@ void Cpu::deliver(uint8_t vector, IntKind kind, bool has_error, uint32_t error) 
   uint32_t target = gate32 ? gate.gateOffset() : (gate.gateOffset() & 0xFFFF);
   if (target > cs.limit()) raise(kGP, ext);
   unsigned size = gate32 ? 4 : 2;
-  uint32_t flags = eflags();
+  uint32_t flags = eflags() | pushed_rf;
   if (v86()) raise(kGP, (sel & 0xFFFC) | ext);  // virtual-8086 mode is not supported
 
   if (!cs.conforming() && cs.dpl() < cpl_) {

@@ -94,6 +94,11 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
     };
     if (!(pde & kPteP)) fault(false);
     bool big = (pde & kPtePS) && (st.cr4 & cr4::PSE);
+    // Without PSE-36, bits 21:13 of a 4 MiB entry are reserved.
+    if (big && (pde & 0x003FE000u)) {
+      st.cr2 = lin;
+      raise(kPF, pf_err::P | pf_err::RSVD | (write ? pf_err::W : 0) | (user ? pf_err::U : 0));
+    }
     uint32_t pte = 0, pte_addr = 0;
     uint32_t eff;  // effective R/W and U/S: the AND of both levels
     if (big) {
@@ -133,6 +138,11 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
   }
   uint32_t page = phys & ~(kPageSize - 1);
   if (static_cast<uint64_t>(page) + kPageSize > mem.size()) return phys;  // not RAM: no TLB entry
+  if (checked_ && acc != Access::kExec) {
+    // Watched pages stay out of the TLB for the kinds of access watched.
+    if (pageWatched(lin & ~(kPageSize - 1), false)) return phys;
+    if (write && pageWatched(lin & ~(kPageSize - 1), true)) writable = false;
+  }
   uint8_t* host = mem.base() + page;
   unsigned idx = tlbIndex(lin);
   TlbEntry& e = tlb_[user][idx];
@@ -150,6 +160,7 @@ uint32_t Cpu::translate(uint32_t lin, Access acc, bool user) {
 }
 
 uint64_t Cpu::readLinearSlow(uint32_t lin, unsigned size, bool user) {
+  if (checked_) noteAccess(lin, size, false);
   uint32_t in_page = kPageSize - (lin & (kPageSize - 1));
   if (size <= in_page && size <= 4) return physRead(translate(lin, Access::kRead, user), size);
   // Crossing a page, or 8 bytes: translate every page first, then by bytes.
@@ -164,6 +175,7 @@ uint64_t Cpu::readLinearSlow(uint32_t lin, unsigned size, bool user) {
 }
 
 void Cpu::writeLinearSlow(uint32_t lin, unsigned size, uint64_t v, bool user) {
+  if (checked_) noteAccess(lin, size, true);
   uint32_t in_page = kPageSize - (lin & (kPageSize - 1));
   if (size <= in_page && size <= 4) {
     physWrite(translate(lin, Access::kWrite, user), size, static_cast<uint32_t>(v));
@@ -187,6 +199,7 @@ void Cpu::translatePages(uint32_t lin, unsigned n, Access acc, bool user) {
 }
 
 void Cpu::readBytesLinear(uint32_t lin, void* out, unsigned n, bool user) {
+  if (checked_) noteAccess(lin, n, false);
   auto* o = static_cast<uint8_t*>(out);
   // Translate every page first so that a fault leaves nothing half done.
   translatePages(lin, n, Access::kRead, user);
@@ -204,6 +217,7 @@ void Cpu::readBytesLinear(uint32_t lin, void* out, unsigned n, bool user) {
 }
 
 void Cpu::writeBytesLinear(uint32_t lin, const void* in, unsigned n, bool user) {
+  if (checked_) noteAccess(lin, n, true);
   const auto* src = static_cast<const uint8_t*>(in);
   translatePages(lin, n, Access::kWrite, user);
   for (unsigned i = 0; i < n;) {

@@ -112,6 +112,7 @@ void MOV_DdRd(Cpu& c, const Insn& i) {
   if (r == 6) v = (v & 0x0000E00Fu) | 0xFFFF0FF0u;
   else if (r == 7) v = (v & 0xFFFF2BFFu) | 0x00000400u;
   c.st.dr[r] = v;
+  c.refreshDebug();
 }
 
 void CLTS(Cpu& c, const Insn& i) {

@@ -126,9 +126,6 @@ std::string realModeWithHandlers(const std::string& body) {
 uint8_t vectorTaken(TestMachine& m) {
   return uint8_t(m.read32(0x600));
 }
-uint16_t faultIp(TestMachine& m) {
-  return uint16_t(m.read32(0x602));
-}
 
 TEST(X87Cpu, UnmaskedZeroDivideRaisesMfAtTheNextWaitingInstruction) {
   TestMachine m;
