@@ -17,9 +17,8 @@ std::string where(const KernelSymbols& symbols, uint32_t pc, bool return_address
   if (!return_address) return symbols.describe(pc);
   auto hit = symbols.lookup(pc - 1);
   if (!hit) return symbols.describe(pc);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "+0x%x/0x%x", hit->offset + 1, hit->size);
-  return hit->symbol->name + buf;
+  ++hit->offset;
+  return KernelSymbols::describe(*hit);
 }
 
 }  // namespace

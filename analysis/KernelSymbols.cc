@@ -38,8 +38,32 @@ std::optional<uint32_t> KernelSymbols::address(std::string_view name) const {
   return s->address;
 }
 
+namespace {
+
+// The kernel's choice for a module address (find_kallsyms_symbol): the last
+// symbol at or below, its first alias; the size runs to the next symbol or
+// to the end of the module's code.
+std::optional<KernelSymbols::Hit> moduleLookup(const LoadedModule& m, uint32_t address) {
+  const auto& syms = m.symbols;
+  auto it = std::upper_bound(syms.begin(), syms.end(), address,
+                             [](uint32_t a, const KernelSymbol& s) { return a < s.address; });
+  if (it == syms.begin()) return std::nullopt;
+  uint32_t end = it == syms.end() ? m.base + m.text_size : it->address;
+  --it;
+  while (it != syms.begin() && std::prev(it)->address == it->address) --it;
+  uint32_t size = end > it->address ? end - it->address : 0;
+  return KernelSymbols::Hit{&*it, address - it->address, size, &m};
+}
+
+}  // namespace
+
 std::optional<KernelSymbols::Hit> KernelSymbols::lookup(uint32_t address) const {
-  if (symbols_.empty() || address < image_.begin || address > image_.end) return std::nullopt;
+  if (address < image_.begin || address > image_.end) {
+    for (const LoadedModule& m : modules_)
+      if (m.contains(address)) return moduleLookup(m, address);
+    return std::nullopt;
+  }
+  if (symbols_.empty()) return std::nullopt;
   auto it = std::upper_bound(symbols_.begin(), symbols_.end(), address,
                              [](uint32_t a, const KernelSymbol& s) { return a < s.address; });
   if (it == symbols_.begin()) return std::nullopt;
@@ -51,14 +75,19 @@ std::optional<KernelSymbols::Hit> KernelSymbols::lookup(uint32_t address) const 
 }
 
 std::string KernelSymbols::describe(uint32_t address) const {
-  char buf[64];
   auto hit = lookup(address);
-  if (!hit) {
-    std::snprintf(buf, sizeof buf, "0x%08x", address);
-    return buf;
-  }
-  std::snprintf(buf, sizeof buf, "+0x%x/0x%x", hit->offset, hit->size);
-  return hit->symbol->name + buf;
+  if (hit) return describe(*hit);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", address);
+  return buf;
+}
+
+std::string KernelSymbols::describe(const Hit& hit) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "+0x%x/0x%x", hit.offset, hit.size);
+  std::string out = hit.symbol->name + buf;
+  if (hit.module) out += " [" + hit.module->name + "]";
+  return out;
 }
 
 std::optional<uint32_t> KernelSymbols::imageOffset(const GuestView& kernel) const {
@@ -72,6 +101,8 @@ std::optional<uint32_t> KernelSymbols::imageOffset(const GuestView& kernel) cons
 bool KernelSymbols::isText(uint32_t address) const {
   for (const Range& r : text_)
     if (address >= r.begin && address < r.end) return true;
+  for (const LoadedModule& m : modules_)
+    if (m.inText(address)) return true;
   return false;
 }
 

@@ -1,6 +1,7 @@
 // The guest kernel's symbol table: every symbol recovered from kallsyms,
 // sorted by address, with the lookups diagnosis needs (address of a name,
-// symbol+offset of an address, whether an address is kernel text).
+// symbol+offset of an address, whether an address is kernel text), and the
+// symbols of loaded modules once they are added (analysis/ModuleList.h).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "analysis/GuestView.h"
 #include "analysis/KallsymsTables.h"
+#include "analysis/LoadedModule.h"
 #include "vmm/PhysMemory.h"
 #include "vmm/Result.h"
 
@@ -39,15 +41,24 @@ class KernelSymbols {
     const KernelSymbol* symbol;
     uint32_t offset;  // from the symbol's address
     uint32_t size;    // up to the next symbol at a higher address (0 for the last)
+    const LoadedModule* module = nullptr;  // the module the symbol is in; nullptr: the kernel
   };
   // The symbol an address belongs to, as the kernel's kallsyms_lookup()
   // chooses it: the last address at or below, its first alias. Only
-  // addresses inside the kernel image ([_text, _end] when known) are looked up.
+  // addresses inside the kernel image ([_text, _end] when known) or a
+  // module's core layout are looked up.
   std::optional<Hit> lookup(uint32_t address) const;
-  // "panic+0x4f/0x2b0", or the bare hex address when nothing contains it.
+  // "panic+0x4f/0x2b0", "tandem_crash_null+0x12/0x27 [tandem_crash]", or
+  // the bare hex address when nothing contains it.
   std::string describe(uint32_t address) const;
-  // Inside the kernel's code: [_stext, _etext) or [_sinittext, _einittext).
+  static std::string describe(const Hit& hit);
+  // Inside the kernel's code ([_stext, _etext) or [_sinittext, _einittext))
+  // or a module's.
   bool isText(uint32_t address) const;
+
+  // The loaded modules whose symbols lookups also search.
+  void setModules(std::vector<LoadedModule> modules) { modules_ = std::move(modules); }
+  const std::vector<LoadedModule>& modules() const { return modules_; }
 
   // virtual - physical for the kernel image (PAGE_OFFSET for a kernel in
   // the direct map), from where the page tables map _text and _etext.
@@ -65,6 +76,7 @@ class KernelSymbols {
   };
   std::vector<Range> text_;
   Range image_{0, 0};
+  std::vector<LoadedModule> modules_;
 };
 
 }  // namespace tandem
