@@ -46,9 +46,16 @@ Backtrace Backtrace::walk(const GuestView& kernel, const KernelSymbols& symbols,
   std::set<uint32_t> visited;
   uint32_t bp = ebp;
   uint32_t lowest = esp;  // frames live above the stack pointer
+  // Below PAGE_OFFSET is user memory: the system call entry's frame pointer
+  // is the user program's.
+  const uint32_t user_end = symbols.imageOffset(kernel).value_or(0);
   while (bt.frames_.size() < kMaxFrames) {
     if (bp == 0) {
       bt.end_ = "end of chain";
+      return bt;
+    }
+    if (bp < user_end) {
+      bt.end_ = "user mode";
       return bt;
     }
     if (bp & 3) {

@@ -1,0 +1,180 @@
+#include "analysis/Timeline.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+namespace tandem {
+namespace {
+
+constexpr size_t kMaxSerialShown = 32;
+
+struct Anchor {
+  uint64_t icount, ns;
+};
+
+// Guest time at any icount, from the clock readings among the events.
+class GuestTime {
+ public:
+  explicit GuestTime(const std::vector<Event>& events) {
+    for (const Event& e : events)
+      if (auto* c = std::get_if<ClockReadingEvent>(&e.body)) {
+        if (!anchors_.empty() && anchors_.back().icount == e.icount.value())
+          anchors_.back().ns = std::max(anchors_.back().ns, c->value_ns);
+        else if (anchors_.empty() || e.icount.value() > anchors_.back().icount)
+          anchors_.push_back({e.icount.value(), c->value_ns});
+      }
+  }
+  bool any() const { return !anchors_.empty(); }
+
+  uint64_t at(uint64_t icount) const {
+    if (anchors_.empty()) return icount;
+    auto next = std::upper_bound(anchors_.begin(), anchors_.end(), icount,
+                                 [](uint64_t x, const Anchor& a) { return x < a.icount; });
+    if (next == anchors_.begin()) {
+      double back = static_cast<double>(next->icount - icount) * rate(0);
+      return back >= static_cast<double>(next->ns) ? 0 : next->ns - static_cast<uint64_t>(back);
+    }
+    const Anchor& a = *std::prev(next);
+    double r = next == anchors_.end() ? rate(anchors_.size() - 2)
+                                      : rate(static_cast<size_t>(next - anchors_.begin()) - 1);
+    return a.ns + static_cast<uint64_t>(static_cast<double>(icount - a.icount) * r);
+  }
+
+ private:
+  // ns per instruction between anchors i and i + 1 (1 when there is no pair).
+  double rate(size_t i) const {
+    if (anchors_.size() < 2 || i + 1 >= anchors_.size()) return 1.0;
+    const Anchor &a = anchors_[i], &b = anchors_[i + 1];
+    if (b.ns < a.ns) return 0.0;
+    return static_cast<double>(b.ns - a.ns) / static_cast<double>(b.icount - a.icount);
+  }
+  std::vector<Anchor> anchors_;  // ascending icount; for one icount the latest time
+};
+
+const char* clockReasonName(ClockRead r) {
+  switch (r) {
+    case ClockRead::kPoll: return "poll";
+    case ClockRead::kTsc: return "tsc";
+    case ClockRead::kPit: return "pit";
+    case ClockRead::kRtc: return "rtc";
+    case ClockRead::kIdle: return "idle";
+    case ClockRead::kSerial: return "serial";
+  }
+  return "other";
+}
+
+std::string seconds(uint64_t ns) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%llu.%09llu s", static_cast<unsigned long long>(ns / 1000000000),
+                static_cast<unsigned long long>(ns % 1000000000));
+  return buf;
+}
+
+std::string quoted(const std::vector<uint8_t>& bytes) {
+  std::string out = "'";
+  for (size_t i = 0; i < bytes.size() && i < kMaxSerialShown; ++i) {
+    uint8_t c = bytes[i];
+    char buf[8];
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\'' || c == '\\') (out += '\\') += static_cast<char>(c);
+    else if (c >= 0x20 && c < 0x7F) out += static_cast<char>(c);
+    else {
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  out += bytes.size() > kMaxSerialShown ? "'..." : "'";
+  return out;
+}
+
+// Where an event goes: its lane's sort key and name, and its description.
+// False for events the timeline does not show.
+bool describe(const Event& e, std::pair<int, int>* key, std::string* lane, std::string* what) {
+  char buf[64];
+  if (auto* i = std::get_if<InterruptDeliveryEvent>(&e.body)) {
+    *key = {0, i->vector};
+    std::snprintf(buf, sizeof buf, "interrupt 0x%02x", i->vector);
+    *lane = buf;
+    std::snprintf(buf, sizeof buf, "vector 0x%02x", i->vector);
+    *what = buf;
+  } else if (auto* r = std::get_if<InterruptRaiseEvent>(&e.body)) {
+    *key = {1, r->irq};
+    *lane = "irq " + std::to_string(r->irq) + " raised";
+    *what = "irq " + std::to_string(r->irq);
+  } else if (auto* s = std::get_if<SerialInputEvent>(&e.body)) {
+    *key = {2, 0};
+    *lane = "serial input";
+    *what = quoted(s->data);
+  } else if (auto* c = std::get_if<ClockReadingEvent>(&e.body)) {
+    *key = {3, static_cast<int>(c->reason)};
+    *lane = std::string("clock ") + clockReasonName(c->reason);
+    *what = std::string(clockReasonName(c->reason)) + " " + seconds(c->value_ns);
+  } else if (std::get_if<MachineDigestEvent>(&e.body)) {
+    *key = {4, 0};
+    *lane = "digest";
+    *what = "digest";
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Timeline Timeline::build(const std::vector<Event>& events, uint64_t failure_icount,
+                         uint64_t window_ns, size_t max_entries) {
+  Timeline t;
+  GuestTime time(events);
+  t.from_clock_ = time.any();
+  t.failure_ns_ = time.at(failure_icount);
+  t.window_ns_ = window_ns;
+  uint64_t start = t.failure_ns_ > window_ns ? t.failure_ns_ - window_ns : 0;
+  struct Kept {
+    std::pair<int, int> key;
+    std::string lane;
+    TimelineEntry entry;
+  };
+  std::vector<Kept> kept;
+  for (const Event& e : events) {
+    if (e.icount.value() > failure_icount) continue;
+    Kept k;
+    if (!describe(e, &k.key, &k.lane, &k.entry.what)) continue;
+    auto* clock = std::get_if<ClockReadingEvent>(&e.body);
+    k.entry.icount = e.icount.value();
+    k.entry.ns = clock ? clock->value_ns : time.at(k.entry.icount);
+    if (k.entry.ns < start) continue;
+    kept.push_back(std::move(k));
+  }
+  if (kept.size() > max_entries) {
+    t.dropped_ = kept.size() - max_entries;
+    kept.erase(kept.begin(), kept.begin() + static_cast<ptrdiff_t>(t.dropped_));
+  }
+  std::map<std::pair<int, int>, std::string> lane_names;
+  for (const Kept& k : kept) lane_names.emplace(k.key, k.lane);
+  std::map<std::pair<int, int>, uint32_t> lane_index;
+  for (const auto& [key, name] : lane_names) {
+    lane_index[key] = static_cast<uint32_t>(t.lanes_.size());
+    t.lanes_.push_back({name, 0});
+  }
+  for (Kept& k : kept) {
+    k.entry.lane = lane_index[k.key];
+    ++t.lanes_[k.entry.lane].count;
+    t.entries_.push_back(std::move(k.entry));
+  }
+  return t;
+}
+
+std::vector<TimelineRun> Timeline::latestRuns(size_t n) const {
+  std::vector<TimelineRun> runs;
+  for (size_t i = entries_.size(); i-- > 0 && runs.size() <= n;) {
+    if (!runs.empty() && entries_[runs.back().first].lane == entries_[i].lane) --runs.back().first;
+    else runs.push_back({i, i});
+  }
+  if (runs.size() > n) runs.pop_back();  // it may go on before the window shown
+  std::reverse(runs.begin(), runs.end());
+  return runs;
+}
+
+}  // namespace tandem

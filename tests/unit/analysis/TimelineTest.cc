@@ -1,0 +1,77 @@
+#include "analysis/Timeline.h"
+
+#include <gtest/gtest.h>
+
+namespace tandem {
+namespace {
+
+Event clock(uint64_t icount, uint64_t ns, ClockRead why = ClockRead::kPoll) {
+  return {Icount(icount), 0, ClockReadingEvent{why, ns}};
+}
+Event irq(uint64_t icount, uint8_t vector) { return {Icount(icount), 0, InterruptDeliveryEvent{vector}}; }
+Event input(uint64_t icount, std::string text) {
+  return {Icount(icount), 0, SerialInputEvent{std::vector<uint8_t>(text.begin(), text.end())}};
+}
+
+TEST(Timeline, EventsBetweenClockReadingsAreTimedByInterpolation) {
+  // 2 ns per instruction between the readings, then at that rate on.
+  std::vector<Event> ev = {clock(1000, 50000), irq(1500, 0x30), clock(2000, 52000), irq(2100, 0x30)};
+  Timeline t = Timeline::build(ev, 2500, 1'000'000);
+  EXPECT_TRUE(t.fromClock());
+  EXPECT_EQ(t.failureNs(), 53000u);
+  ASSERT_EQ(t.entries().size(), 4u);
+  EXPECT_EQ(t.entries()[1].ns, 51000u);
+  EXPECT_EQ(t.entries()[3].ns, 52200u);
+  EXPECT_EQ(t.entries()[1].what, "vector 0x30");
+  EXPECT_EQ(t.entries()[0].what, "poll 0.000050000 s");
+}
+
+TEST(Timeline, WithoutClockReadingsTheIcountIsTheTime) {
+  std::vector<Event> ev = {irq(100, 0x30), input(200, "ls\n"), irq(5000, 0x31)};
+  Timeline t = Timeline::build(ev, 6000, 5850);
+  EXPECT_FALSE(t.fromClock());
+  EXPECT_EQ(t.failureNs(), 6000u);
+  ASSERT_EQ(t.entries().size(), 2u);  // the first is more than 5850 ns before
+  EXPECT_EQ(t.entries()[0].what, "'ls\\n'");
+  // Only lanes with events in the window.
+  ASSERT_EQ(t.lanes().size(), 2u);
+  EXPECT_EQ(t.lanes()[0].name, "interrupt 0x31");
+  EXPECT_EQ(t.lanes()[1].name, "serial input");
+}
+
+TEST(Timeline, LanesComeInAFixedOrderAndEventsAfterTheFailureAreLeftOut) {
+  std::vector<Event> ev = {clock(10, 10, ClockRead::kTsc), input(20, "x"), irq(30, 0x34), irq(40, 0x30),
+                           clock(50, 50, ClockRead::kPoll), irq(70, 0x30)};
+  Timeline t = Timeline::build(ev, 60, 1000);
+  std::vector<std::string> names;
+  for (const TimelineLane& l : t.lanes()) names.push_back(l.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"interrupt 0x30", "interrupt 0x34", "serial input", "clock poll",
+                                             "clock tsc"}));
+  EXPECT_EQ(t.entries().size(), 5u);
+  EXPECT_EQ(t.lanes()[0].count, 1u);
+}
+
+TEST(Timeline, AtMostMaxEntriesTheLatestKept) {
+  std::vector<Event> ev;
+  for (uint64_t i = 0; i < 100; ++i) ev.push_back(irq(i * 10, 0x30));
+  Timeline t = Timeline::build(ev, 1000, 1'000'000, 30);
+  EXPECT_EQ(t.entries().size(), 30u);
+  EXPECT_EQ(t.dropped(), 70u);
+  EXPECT_EQ(t.entries().front().icount, 700u);
+}
+
+TEST(Timeline, RunsOfOneLaneAreListedAsOne) {
+  std::vector<Event> ev = {irq(1, 0x30), input(2, "a"), clock(3, 3, ClockRead::kTsc), clock(4, 4, ClockRead::kTsc),
+                           clock(5, 5, ClockRead::kTsc), irq(6, 0x30), clock(7, 7, ClockRead::kTsc)};
+  Timeline t = Timeline::build(ev, 10, 100);
+  std::vector<TimelineRun> runs = t.latestRuns(3);
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0].first, 2u);
+  EXPECT_EQ(runs[0].count(), 3u);
+  EXPECT_EQ(runs[1].count(), 1u);
+  EXPECT_EQ(runs[2].first, 6u);
+  EXPECT_EQ(t.latestRuns(100).size(), 5u);
+}
+
+}  // namespace
+}  // namespace tandem
