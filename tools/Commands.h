@@ -19,6 +19,7 @@ struct Command {
 int cmdRun(const Args& args);
 int cmdSymbols(const Args& args);
 int cmdCore(const Args& args);
+int cmdReport(const Args& args);
 int cmdArchive(const Args& args);  // tools/ArchiveCommand.cc
 
 // Every subcommand, in the order `tandem help` lists them.

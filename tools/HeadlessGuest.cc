@@ -1,6 +1,7 @@
 #include "tools/HeadlessGuest.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace tandem::cli {
 namespace {
@@ -13,9 +14,11 @@ HeadlessGuest::~HeadlessGuest() = default;
 Result<std::unique_ptr<HeadlessGuest>> HeadlessGuest::boot(const GuestSpec& spec,
                                                            uint64_t ram_bytes) {
   std::unique_ptr<HeadlessGuest> g(new HeadlessGuest());
-  auto m = Machine::create(MachineConfig{ram_bytes}, g->clock_, *g);
+  auto m = Machine::create(MachineConfig{ram_bytes}, g->tap_, *g);
   if (!m) return m.error();
   g->machine_ = std::move(*m);
+  g->tap_.attach(&g->machine_->cpu());
+  g->machine_->setObserver(&g->tap_);
   auto loaded = loadGuest(spec, g->machine_->memory());
   if (!loaded) return loaded.error();
   g->machine_->cpu().loadState(loaded->entry.cpuState());
@@ -43,6 +46,29 @@ Result<size_t> HeadlessGuest::runUntilOutput(std::string_view text, size_t from,
 
 MachineExit HeadlessGuest::runUntilExit(uint64_t max_icount) {
   return machine_->run(max_icount);
+}
+
+Result<HeadlessGuest::Saved> HeadlessGuest::save() {
+  if (clock_.pendingInput() != 0)
+    return makeError("cannot save a guest with console input still to be read");
+  PhysMemory& mem = machine_->memory();
+  Saved s{machine_->saveState(), std::vector<uint8_t>(mem.base(), mem.base() + mem.size()),
+          clock_.state(), console_.size(), tap_.saved()};
+  return s;
+}
+
+Status HeadlessGuest::restore(const Saved& s) {
+  PhysMemory& mem = machine_->memory();
+  if (s.ram.size() != mem.size() || s.console_bytes > console_.size())
+    return makeError("the saved state is not from this guest");
+  if (Status st = machine_->restoreState(s.machine); !st) return st;
+  std::memcpy(mem.base(), s.ram.data(), s.ram.size());
+  clock_.setState(s.clock);
+  uint8_t drop[256];
+  while (clock_.pendingInput() != 0) clock_.serialInput(machine_->icount(), drop, sizeof drop);
+  console_.resize(s.console_bytes);
+  tap_.restore(s.events);
+  return Status();
 }
 
 void HeadlessGuest::type(std::string_view input) {

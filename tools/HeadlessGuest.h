@@ -1,7 +1,9 @@
 // A guest booted under the virtual clock with its console captured instead
 // of shown: run until the console prints a text, type into it, inspect the
-// machine. Two boots with the same input are identical, which makes it the
-// way commands and tests reach a known guest state.
+// machine, go back to a state saved earlier. Two boots with the same input
+// are identical, which makes it the way commands and tests reach a known
+// guest state. What the guest received (clock readings, console input,
+// interrupts) is kept as an event list, as a recording would keep it.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <string_view>
 
 #include "logger/VirtualClock.h"
+#include "tools/EventTap.h"
 #include "vmm/Machine.h"
 #include "vmm/boot/GuestLoader.h"
 
@@ -33,12 +36,30 @@ class HeadlessGuest final : private ConsoleSink {
   Machine& machine() { return *machine_; }
   // Everything the guest wrote on its console, with "\r\n" as the guest sent it.
   const std::string& console() const { return console_; }
+  // The latest events, oldest first; the tap also observes interrupts
+  // (give it as `next` to another observer of the machine).
+  EventTap& events() { return tap_; }
+
+  // The whole guest at one moment: machine, RAM, clock, console and events.
+  struct Saved {
+    MachineState machine;
+    std::vector<uint8_t> ram;
+    VirtualClockState clock;
+    size_t console_bytes;
+    std::deque<Event> events;
+  };
+  // Only with no console input pending (the state restored would not have it).
+  Result<Saved> save();
+  // Back to a state saved from this guest; later events, console output
+  // and input not yet read are forgotten.
+  Status restore(const Saved& s);
 
  private:
   HeadlessGuest() = default;
   void consoleWrite(uint8_t byte) override { console_.push_back(static_cast<char>(byte)); }
 
   VirtualClock clock_;
+  EventTap tap_{clock_};
   std::string console_;
   std::unique_ptr<Machine> machine_;
 };

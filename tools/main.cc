@@ -14,6 +14,7 @@ const std::vector<Command>& commands() {
       {"symbols", "recover the guest kernel's symbols from its memory as an ELF file for gdb",
        cmdSymbols},
       {"core", "write an ELF core file of one guest process", cmdCore},
+      {"report", "diagnose a failure: kind, signature, oops, task, backtrace, log, events", cmdReport},
       {"archive", "keep failure bundles: ingest, list, show, export, prune, summary, verify",
        cmdArchive},
   };

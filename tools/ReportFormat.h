@@ -1,0 +1,38 @@
+// How `tandem report` writes a diagnosis (analysis/Diagnosis.h): as text
+// for people and as JSON for programs (tools/ReportHtml.h writes the HTML
+// page). `source` says what was diagnosed ("bundle 3fa2c1d0", "the default
+// guest, workload crash").
+#pragma once
+
+#include <string>
+
+#include "analysis/Diagnosis.h"
+#include "tools/Json.h"
+
+namespace tandem::cli {
+
+// Runs of timeline events listed (the latest ones).
+constexpr size_t kReportEvents = 40;
+// How long before the failure an entry was: "12.345678 ms".
+std::string beforeFailure(const Timeline& t, const TimelineEntry& e);
+// A run's last event, and how many there were since when: "tsc 6.7 s
+// (37 from 0.000804 ms before)".
+std::string runText(const Timeline& t, const TimelineRun& r);
+// "0xc8806012".
+std::string hexAddress(uint32_t v);
+
+std::string reportText(const Diagnosis& d, const std::string& source);
+void reportJson(JsonWriter& w, const Diagnosis& d, const std::string& source);
+
+// "oops: NULL pointer dereference", "panic: sysrq triggered crash".
+std::string failureTitle(const Diagnosis& d);
+// Guest time "6.722996320 s".
+std::string guestSeconds(uint64_t ns);
+// "#14 page fault, error code 0x0000, address 0x00000000"
+std::string trapSummary(const TrapFrame& t);
+// "eax=00000026 ebx=... " over two lines.
+std::string trapRegisters(const TrapFrame& t);
+// "lane: count" rows and the source of the times.
+std::string timelineSource(const Timeline& t);
+
+}  // namespace tandem::cli
