@@ -5,6 +5,8 @@
 # kernel resets at once), and the soft lockup watchdog fires after 2 s
 # instead of 20: each failure ends the run soon, at a point a monitor sees.
 # A hang with interrupts disabled is left for the monitor to notice.
+# Without tandem.crash, the module is loaded and a shell started (prompt
+# `tandem:/# `), where `echo KIND | dd of=/proc/tandem-crash` fails it.
 crash=
 for arg in $(cat /proc/cmdline); do
     case $arg in
@@ -18,6 +20,11 @@ insmod /lib/modules/tandem_crash.ko || {
     echo "crash: cannot load tandem_crash.ko"
     exit 1
 }
+if [ -z "$crash" ]; then
+    echo "crash: ready (echo KIND | dd of=/proc/tandem-crash)"
+    PS1='tandem:\w# ' setsid cttyhack sh
+    exit
+fi
 echo "crash: $crash"
 echo "$crash" | dd of=/proc/tandem-crash 2>/dev/null
 echo "crash: '$crash' did not fail the kernel (null bug divide hang lockup panic)"
