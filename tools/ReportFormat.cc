@@ -47,8 +47,14 @@ std::string failureTitle(const Diagnosis& d) {
 }
 
 std::string trapSummary(const TrapFrame& t) {
-  std::string s = (t.vector_known ? "#" + std::to_string(t.vector) + " " : std::string()) + t.name;
   char buf[48];
+  std::string s = t.name;
+  if (t.vector_known && t.name == "interrupt") {
+    std::snprintf(buf, sizeof buf, "interrupt, vector 0x%02x", t.vector);
+    s = buf;
+  } else if (t.vector_known) {
+    s = "#" + std::to_string(t.vector) + " " + t.name;
+  }
   if (t.error_code) {
     std::snprintf(buf, sizeof buf, ", error code 0x%04x", *t.error_code);
     s += buf;

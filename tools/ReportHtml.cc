@@ -15,7 +15,6 @@ std::string code(const std::string& s) { return "<code>" + htmlEscape(s) + "</co
 std::string summaryTable(const Diagnosis& d, const std::string& source) {
   std::string s = "<table>\n";
   s += htmlRow("signature", code(d.signature));
-  if (!d.message.empty()) s += htmlRow("message", code(d.message));
   if (!d.panic_message.empty() && d.panic_message != d.message) s += htmlRow("panic", code(d.panic_message));
   s += htmlRow("at", "icount " + std::to_string(d.icount) + ", guest time " +
                          htmlEscape(guestSeconds(d.timeline.failureNs())));
@@ -44,8 +43,8 @@ std::string backtraceTable(const Diagnosis& d) {
          "</td><td>" + hexAddress(f.pc) + "</td><td>" + htmlEscape(f.where) +
          (f.exception ? " <em>(interrupted)</em>" : "") + "</td></tr>\n";
   }
-  return s + "</table>\n<p class=\"sub\">" + htmlEscape(d.backtrace_end) +
-         "; the highlighted frame is where the failing code starts.</p>\n";
+  return s + "</table>\n<p class=\"sub\">The walk ended: " + htmlEscape(d.backtrace_end) +
+         ". The highlighted frame is where the failing code starts.</p>\n";
 }
 
 std::string eventsTable(const Timeline& t) {
