@@ -23,6 +23,7 @@ pre { background: #f6f6f6; padding: 8px; overflow-x: auto; margin: 0; }
 .kind { display: inline-block; padding: 1px 8px; border-radius: 3px; color: #ffffff; background: #b3261e; }
 .new { color: #b3261e; font-weight: bold; }
 .note { color: #8a5a00; }
+.nowrap { white-space: nowrap; }
 )";
 
 }  // namespace
