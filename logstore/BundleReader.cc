@@ -187,6 +187,7 @@ Status checkManifest(const pb::BundleManifest& m) {
                {"console tail", f.console_tail().size(), 64u << 10},
                {"failure message", f.message().size(), 4096},
                {"failure detail", f.detail().size(), 64u << 10},
+               {"final digest", f.final_digest().value().size(), 64},
                {"stack top", static_cast<size_t>(f.stack_top_size()), 16}};
   for (const auto& t : texts)
     if (t.size > t.limit)

@@ -84,6 +84,10 @@ class BundleReader {
   // "NAME: section K (TYPE) at offset N: " for error messages.
   std::string where(uint32_t ordinal) const;
 
+  // Keeps `owner` (e.g. the archive an archived bundle is read from) alive
+  // as long as this reader.
+  void keepAlive(std::shared_ptr<const void> owner) { owner_ = std::move(owner); }
+
   // Ordinals of the EVENTS sections, in icount order.
   const std::vector<uint32_t>& eventSections() const { return event_sections_; }
 
@@ -100,6 +104,7 @@ class BundleReader {
                                           std::span<const uint8_t> stored) const;
   Error at(uint64_t offset, const std::string& what) const;
 
+  std::shared_ptr<const void> owner_;  // first: destroyed after the source
   std::unique_ptr<ByteSource> source_;
   FileHeader header_;
   uint64_t index_offset_ = 0;

@@ -13,7 +13,8 @@ static_assert(static_cast<int>(ClockRead::kPoll) == pb::CLOCK_READ_POLL &&
                   static_cast<int>(ClockRead::kTsc) == pb::CLOCK_READ_TSC &&
                   static_cast<int>(ClockRead::kPit) == pb::CLOCK_READ_PIT &&
                   static_cast<int>(ClockRead::kRtc) == pb::CLOCK_READ_RTC &&
-                  static_cast<int>(ClockRead::kIdle) == pb::CLOCK_READ_IDLE,
+                  static_cast<int>(ClockRead::kIdle) == pb::CLOCK_READ_IDLE &&
+                  static_cast<int>(ClockRead::kSerial) == pb::CLOCK_READ_SERIAL,
               "tandem::ClockRead and pb::ClockReason must stay in step");
 
 void encodeBody(const EventBody& body, pb::Event& e) {
@@ -47,7 +48,7 @@ void encodeBody(const EventBody& body, pb::Event& e) {
 Result<EventBody> decodeBody(const pb::Event& e) {
   switch (e.kind_case()) {
     case pb::Event::kClock: {
-      if (e.clock().reason() < pb::CLOCK_READ_POLL || e.clock().reason() > pb::CLOCK_READ_IDLE)
+      if (e.clock().reason() < pb::CLOCK_READ_POLL || e.clock().reason() > pb::CLOCK_READ_SERIAL)
         return makeError("clock reading with unknown reason " + std::to_string(e.clock().reason()));
       return EventBody{ClockReadingEvent{static_cast<ClockRead>(e.clock().reason()),
                                          e.clock().value_ns()}};

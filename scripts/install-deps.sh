@@ -9,7 +9,7 @@ PACKAGES="
 build-essential cmake ninja-build pkg-config g++ clang libclang-rt-14-dev
 libgtest-dev libgmock-dev libbenchmark-dev
 protobuf-compiler libprotobuf-dev libssl-dev
-libzstd-dev zstd liblmdb-dev lmdb-utils
+libzstd-dev zstd liblmdb-dev lmdb-utils zlib1g-dev liblzma-dev
 gdb nasm gcc-multilib binutils python3
 qemu-system-x86
 cpio xz-utils gzip file

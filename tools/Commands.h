@@ -21,6 +21,8 @@ int cmdSymbols(const Args& args);
 int cmdCore(const Args& args);
 int cmdReport(const Args& args);
 int cmdArchive(const Args& args);  // tools/ArchiveCommand.cc
+int cmdRecord(const Args& args);   // tools/RecordCommand.cc
+int cmdReplay(const Args& args);   // tools/ReplayCommand.cc
 
 // Every subcommand, in the order `tandem help` lists them.
 const std::vector<Command>& commands();

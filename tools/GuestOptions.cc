@@ -14,23 +14,40 @@ std::vector<OptionSpec> guestOptionSpecs() {
       {"workload", true, "default guest only: the workload to run (shell, selftest, bench, panic, ...)", "NAME"},
       {"mem", true, "guest RAM (default 128M)", "SIZE"},
       {"clock", true, "virtual (derived from instruction count) or host (wall time)", "MODE"},
+      {"decompress-in-guest", false, "run the bzImage's own decompressor in the guest (default: decompress on the host)"},
   };
 }
+
+namespace {
+
+Result<uint64_t> parseMem(const std::string& mem) {
+  auto bytes = parseSize("mem", mem);
+  if (!bytes) return bytes.error();
+  if (*bytes < (4ull << 20) || *bytes > (3ull << 30))
+    return makeError("--mem: '" + mem + "' is outside 4M..3G");
+  return *bytes;
+}
+
+Result<ClockMode> parseClock(const std::string& clock) {
+  if (clock == "virtual") return ClockMode::kVirtual;
+  if (clock == "host") return ClockMode::kHost;
+  return makeError("--clock: '" + clock + "' is not 'virtual' or 'host'");
+}
+
+}  // namespace
 
 Result<GuestOptions> parseGuestOptions(const ParsedArgs& args, ClockMode default_clock) {
   GuestOptions o;
   o.clock = default_clock;
   if (auto mem = args.get("mem")) {
-    auto bytes = parseSize("mem", *mem);
+    auto bytes = parseMem(*mem);
     if (!bytes) return bytes.error();
-    if (*bytes < (4ull << 20) || *bytes > (3ull << 30))
-      return makeError("--mem: '" + *mem + "' is outside 4M..3G");
     o.ram_bytes = *bytes;
   }
   if (auto clock = args.get("clock")) {
-    if (*clock == "virtual") o.clock = ClockMode::kVirtual;
-    else if (*clock == "host") o.clock = ClockMode::kHost;
-    else return makeError("--clock: '" + *clock + "' is not 'virtual' or 'host'");
+    auto mode = parseClock(*clock);
+    if (!mode) return mode.error();
+    o.clock = *mode;
   }
   auto kernel = args.get("kernel");
   if (!kernel) {
@@ -52,6 +69,7 @@ Result<GuestOptions> parseGuestOptions(const ParsedArgs& args, ClockMode default
     o.guest.initrd = args.get("initrd").value_or("");
     o.guest.cmdline = args.get("append").value_or("");
   }
+  o.guest.decompress_in_guest = args.has("decompress-in-guest");
   for (const std::string* f : {&o.guest.kernel, &o.guest.initrd}) {
     if (f->empty()) continue;
     struct stat sb;
@@ -60,6 +78,34 @@ Result<GuestOptions> parseGuestOptions(const ParsedArgs& args, ClockMode default
   }
   if (Status s = checkGuest(o.guest, o.ram_bytes); !s) return s.error();
   return o;
+}
+
+Status checkSavedGuest(const ParsedArgs& args, uint64_t ram_bytes, ClockMode clock,
+                       const std::string& cmdline) {
+  if (auto mem = args.get("mem")) {
+    auto bytes = parseMem(*mem);
+    if (!bytes) return bytes.error();
+    if (*bytes != ram_bytes)
+      return makeError("--mem: the saved machine has " + std::to_string(ram_bytes >> 20) +
+                       "M of RAM, not " + *mem);
+  }
+  if (auto c = args.get("clock")) {
+    auto mode = parseClock(*c);
+    if (!mode) return mode.error();
+    if (*mode != clock)
+      return makeError(std::string("--clock: the machine was saved with --clock ") +
+                       clockModeName(clock));
+  }
+  for (const char* name : {"kernel", "initrd", "append", "workload"}) {
+    if (!args.has(name)) continue;
+    auto opts = parseGuestOptions(args, clock);
+    if (!opts) return opts.error();
+    if (opts->guest.cmdline != cmdline)
+      return makeError("the saved machine was booted with the command line '" + cmdline +
+                       "', not '" + opts->guest.cmdline + "'");
+    break;
+  }
+  return {};
 }
 
 }  // namespace tandem::cli

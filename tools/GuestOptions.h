@@ -6,11 +6,10 @@
 #include <vector>
 
 #include "tools/Args.h"
+#include "tools/RunClock.h"
 #include "vmm/boot/GuestLoader.h"
 
 namespace tandem::cli {
-
-enum class ClockMode { kVirtual, kHost };
 
 struct GuestOptions {
   GuestSpec guest;
@@ -26,5 +25,11 @@ std::vector<OptionSpec> guestOptionSpecs();
 // guest/fetch-default-guest.sh) with `console=ttyS0 panic=-1 nokaslr` and
 // the workload of --workload (default "shell").
 Result<GuestOptions> parseGuestOptions(const ParsedArgs& args, ClockMode default_clock);
+
+// For a machine restored from a file, which holds the guest already: the
+// guest options given must agree with what the file records (RAM, clock,
+// kernel command line); those left out are taken from the file.
+Status checkSavedGuest(const ParsedArgs& args, uint64_t ram_bytes, ClockMode clock,
+                       const std::string& cmdline);
 
 }  // namespace tandem::cli

@@ -11,6 +11,8 @@ namespace tandem::cli {
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"run", "boot a guest with its console on this terminal (no recording)", cmdRun},
+      {"record", "run a guest with a lagging backup; freeze a bundle when it fails", cmdRecord},
+      {"replay", "replay a bundle to its failure and say whether it reproduced", cmdReplay},
       {"symbols", "recover the guest kernel's symbols from its memory as an ELF file for gdb",
        cmdSymbols},
       {"core", "write an ELF core file of one guest process", cmdCore},

@@ -1,5 +1,7 @@
 #include "vmm/Machine.h"
 
+#include <algorithm>
+
 #include "vmm/Log.h"
 #include "vmm/cpu/CpuInline.h"
 
@@ -13,6 +15,7 @@ const char* machineExitName(MachineExit e) {
     case MachineExit::kTripleFault: return "triple fault";
     case MachineExit::kIdle: return "halted for good";
     case MachineExit::kStopped: return "stopped";
+    case MachineExit::kDebug: return "debugger stop";
   }
   return "?";
 }
@@ -45,7 +48,7 @@ Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config, Do
 void Machine::reset() {
   devices_->resetAll();
   cpu_.reset();
-  pending_ = Pending::kNone;
+  board_ = BoardState{};
   applyA20();
 }
 
@@ -55,13 +58,13 @@ uint64_t Machine::readTsc(Icount now) {
 }
 
 void Machine::requestReset(ResetSource source) {
-  reset_source_ = source;
-  pending_ = Pending::kReset;
+  board_.reset_source = static_cast<uint32_t>(source);
+  board_.pending = kReset;
   cpu_.requestStop();
 }
 
 void Machine::requestPowerOff() {
-  pending_ = Pending::kPowerOff;
+  board_.pending = kPowerOff;
   cpu_.requestStop();
 }
 
@@ -96,29 +99,36 @@ uint64_t Machine::poll() {
   return slice;
 }
 
-MachineExit Machine::run(uint64_t until_icount) {
+MachineExit Machine::runUntil(uint64_t until_icount, bool stop_at_poll) {
   for (;;) {
-    if (pending_ == Pending::kReset) {
-      pending_ = Pending::kNone;
+    if (board_.pending == kReset) {
+      board_.pending = kNone;
       return MachineExit::kReset;
     }
-    if (pending_ == Pending::kPowerOff) {
-      pending_ = Pending::kNone;
+    if (board_.pending == kPowerOff) {
+      board_.pending = kNone;
       return MachineExit::kPowerOff;
     }
     if (stop_request_.exchange(false, std::memory_order_relaxed)) return MachineExit::kStopped;
     uint64_t at = cpu_.icount().value();
     if (at >= until_icount) return MachineExit::kLimit;
 
-    uint64_t slice = poll();
-    if (until_icount - at < slice) slice = until_icount - at;
-    RunResult r = cpu_.run(slice);
+    if (at >= board_.next_poll_icount) {
+      if (stop_at_poll) return MachineExit::kLimit;
+      board_.next_poll_icount = at + poll();
+    }
+    uint64_t end = std::min(board_.next_poll_icount, until_icount);
+    RunResult r = cpu_.run(end - at);
+    // Anything but the budget ends the slice: poll again at once.
+    if (r.reason != StopReason::kBudget) board_.next_poll_icount = cpu_.icount().value();
     switch (r.reason) {
       case StopReason::kBudget:
       case StopReason::kRequested:
         break;
       case StopReason::kShutdown:
         return MachineExit::kTripleFault;
+      case StopReason::kDebug:
+        return MachineExit::kDebug;
       case StopReason::kHalted:
         // With interrupts disabled nothing can wake the CPU: Linux ends a
         // power-off this way when no firmware interface is present.
@@ -132,13 +142,27 @@ MachineExit Machine::run(uint64_t until_icount) {
 }
 
 MachineState Machine::saveState() {
-  return MachineState{cpu_.saveState(), devices_->saveAll()};
+  MachineState s{cpu_.saveState(), devices_->saveAll()};
+  s.devices.push_back({kBoardBlob, saveBlob(board_)});
+  return s;
 }
 
 Status Machine::restoreState(const MachineState& s) {
-  if (Status st = devices_->restoreAll(s.devices); !st) return st;
+  BoardState board{s.cpu.icount, kNone, 0};
+  std::vector<DeviceBlob> devices;
+  for (const DeviceBlob& b : s.devices) {
+    if (b.name != kBoardBlob) {
+      devices.push_back(b);
+    } else if (Status st = loadBlob(b.state, kBoardBlob, &board); !st) {
+      return st;
+    }
+  }
+  if (board.pending > kPowerOff) return badState(kBoardBlob, "bad pending request");
+  if (board.reset_source > static_cast<uint32_t>(ResetSource::kResetControl))
+    return badState(kBoardBlob, "bad reset source");
+  if (Status st = devices_->restoreAll(devices); !st) return st;
   cpu_.loadState(s.cpu);
-  pending_ = Pending::kNone;
+  board_ = board;
   applyA20();
   return Status();
 }

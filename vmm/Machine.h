@@ -21,6 +21,7 @@
 #include "vmm/Result.h"
 #include "vmm/cpu/Cpu.h"
 #include "vmm/devices/PcDevices.h"
+#include "vmm/devices/StateBlob.h"
 
 namespace tandem {
 
@@ -35,6 +36,7 @@ enum class MachineExit {
   kTripleFault,  // shutdown after a triple fault
   kIdle,         // halted with interrupts enabled but nothing that could wake it
   kStopped,      // Machine::requestStop()
+  kDebug,        // a debugger's breakpoint or watch (Cpu::debugStop() says which)
 };
 
 const char* machineExitName(MachineExit e);
@@ -48,7 +50,18 @@ class MachineObserver {
   virtual void onInterrupt(Icount at, uint32_t eip, uint8_t vector) = 0;
 };
 
-// Everything of a machine but its RAM, as plain data.
+// The board's own state: where the next poll point is and what the
+// devices have asked of the machine. Saved among the device blobs under
+// the name "board", so whatever stores device blobs stores it too.
+struct BoardState {
+  uint64_t next_poll_icount;  // the machine polls the door when icount reaches this
+  uint32_t pending;           // Machine::Pending
+  uint32_t reset_source;      // ResetSource of the last reset request
+};
+static_assert(kIsPlainState<BoardState>);
+
+// Everything of a machine but its RAM, as plain data: the devices' blobs
+// and the board's ("board").
 struct MachineState {
   CpuState cpu;
   std::vector<DeviceBlob> devices;
@@ -67,7 +80,16 @@ class Machine final : public CpuBus,
   ~Machine() override;
 
   // Runs until an exit condition or until icount reaches `until_icount`.
-  MachineExit run(uint64_t until_icount = UINT64_MAX);
+  // Where run() stops has no effect on the guest: poll points follow from
+  // the machine's state alone, so a run cut into pieces, or saved and
+  // restored between pieces, executes exactly as one uninterrupted run.
+  MachineExit run(uint64_t until_icount = UINT64_MAX) { return runUntil(until_icount, false); }
+  // Runs until the machine stands at a poll point (the poll there not yet
+  // done), where a saved machine is easiest to reason about: the run that
+  // goes on from there and the restored one both start with that poll.
+  // Returns kLimit when it got there.
+  MachineExit runToPollPoint() { return runUntil(UINT64_MAX, true); }
+  bool atPollPoint() const { return cpu_.icount().value() >= board_.next_poll_icount; }
   // Makes run() return kStopped at its next poll point. Safe to call from
   // another thread or a signal handler.
   void requestStop() { stop_request_.store(true, std::memory_order_relaxed); }
@@ -75,7 +97,10 @@ class Machine final : public CpuBus,
   // Power-on reset of the CPU and devices (RAM is kept).
   void reset();
 
+  static constexpr const char* kBoardBlob = "board";
   MachineState saveState();
+  // A state without a board blob (saved by an older tandem) is taken to
+  // stand at a poll point.
   Status restoreState(const MachineState& s);
 
   PhysMemory& memory() { return mem_; }
@@ -84,7 +109,7 @@ class Machine final : public CpuBus,
   Icount icount() const { return cpu_.icount(); }
   const MachineConfig& config() const { return config_; }
   // Why the last reset was requested (valid after run() returned kReset).
-  ResetSource lastResetSource() const { return reset_source_; }
+  ResetSource lastResetSource() const { return static_cast<ResetSource>(board_.reset_source); }
 
   // CpuBus.
   uint32_t ioRead(uint16_t port, unsigned size) override { return ports_.read(port, size); }
@@ -120,6 +145,7 @@ class Machine final : public CpuBus,
   // One poll point: time to the devices, input to the UART. Returns the
   // instructions to run until the next poll point.
   uint64_t poll();
+  MachineExit runUntil(uint64_t until_icount, bool stop_at_poll);
 
   MachineConfig config_;
   Door& door_;
@@ -131,10 +157,9 @@ class Machine final : public CpuBus,
   std::unique_ptr<PcDevices> devices_;
   MachineObserver* observer_ = nullptr;
 
-  enum class Pending { kNone, kReset, kPowerOff };
-  Pending pending_ = Pending::kNone;
+  enum Pending : uint32_t { kNone, kReset, kPowerOff };
+  BoardState board_{};
   std::atomic<bool> stop_request_{false};
-  ResetSource reset_source_ = ResetSource::kKeyboardController;
 };
 
 }  // namespace tandem

@@ -40,7 +40,8 @@ Result<LoadedGuest> loadGuest(const GuestSpec& spec, PhysMemory& mem) {
   }
   auto linux_boot = LinuxBoot::open(spec.kernel, spec.initrd, spec.cmdline);
   if (!linux_boot) return linux_boot.error();
-  auto layout = linux_boot->load(mem);
+  auto layout = linux_boot->load(mem, spec.decompress_in_guest ? KernelDecompression::kInGuest
+                                                               : KernelDecompression::kOnHost);
   if (!layout) return layout.error();
   std::string version = linux_boot->kernelVersion();
   return LoadedGuest{GuestKind::kLinux, layout->entry,

@@ -15,6 +15,9 @@ struct GuestSpec {
   std::string kernel;
   std::string initrd;   // empty: none (not allowed with a multiboot kernel)
   std::string cmdline;
+  // Linux only: run the bzImage's decompressor in the guest instead of
+  // decompressing the kernel on the host.
+  bool decompress_in_guest = false;
 };
 
 enum class GuestKind { kLinux, kMultiboot };

@@ -9,6 +9,8 @@
 
 #include "vmm/Assert.h"
 #include "vmm/Log.h"
+#include "vmm/boot/Initramfs.h"
+#include "vmm/boot/KernelPayload.h"
 #include "vmm/boot/PcMemoryMap.h"
 
 namespace tandem {
@@ -149,6 +151,9 @@ Result<LinuxBoot> LinuxBoot::fromImages(ImageFile kernel, std::optional<ImageFil
                         " bytes; this kernel accepts at most " + std::to_string(room));
   if (initrd && initrd->size() == 0) return initrd->error("empty file");
   if (initrd && initrd->size() >= k4G) return initrd->error("larger than 4 GiB");
+  if (initrd) {
+    if (Status s = Initramfs::check(*initrd); !s) return s.error();
+  }
   return LinuxBoot(std::move(kernel), std::move(initrd), std::move(cmdline), *h);
 }
 
@@ -225,7 +230,34 @@ void LinuxBoot::writeBootParams(PhysMemory& mem, const LinuxBootLayout& l) const
   TANDEM_ASSERT(mem.write(l.boot_params, bp.data(), bp.size()));
 }
 
-Result<LinuxBootLayout> LinuxBoot::load(PhysMemory& mem) const {
+Status LinuxBoot::decompressOnHost(PhysMemory& mem, LinuxBootLayout* l) const {
+  auto payload = KernelPayload::extract(kernel_, protectedModeOffset());
+  if (!payload) return payload.error();
+  // Elsewhere than where it was linked, the kernel needs the relocations
+  // only the in-guest decompressor applies.
+  if (!*payload || l->runtime.value() != hdr_.pref_address) return {};
+  const KernelPayload& p = **payload;
+  uint64_t area_end = l->runtime.value() + l->runtime_size;
+  if (p.lowest() < l->runtime.value() || p.highest() > area_end)
+    return kernel_.error("the decompressed kernel spans " + hex(p.lowest()) + ".." +
+                         hex(p.highest()) + ", outside the " + hex(l->runtime.value()) + ".." +
+                         hex(area_end) + " its header asks for");
+  // The compressed kernel may lie below the segments; clear all of it.
+  std::vector<uint8_t> zero(l->kernel_size, 0);
+  TANDEM_ASSERT(mem.write(l->kernel, zero.data(), zero.size()));
+  for (const KernelSegment& s : p.segments()) {
+    TANDEM_ASSERT(mem.write(GuestPhys(s.paddr), s.bytes.data(), s.bytes.size()));
+    std::vector<uint8_t> bss(s.mem_size - s.bytes.size(), 0);
+    TANDEM_ASSERT(mem.write(GuestPhys(s.paddr + s.bytes.size()), bss.data(), bss.size()));
+  }
+  l->kernel = GuestPhys(p.lowest());
+  l->kernel_size = p.highest() - p.lowest();
+  l->entry.eip = static_cast<uint32_t>(p.entry());
+  l->decompressed_on_host = true;
+  return {};
+}
+
+Result<LinuxBootLayout> LinuxBoot::load(PhysMemory& mem, KernelDecompression how) const {
   auto planned = plan(mem.size());
   if (!planned) return planned.error();
   LinuxBootLayout l = *planned;
@@ -234,11 +266,15 @@ Result<LinuxBootLayout> LinuxBoot::load(PhysMemory& mem) const {
   if (initrd_) TANDEM_ASSERT(mem.write(l.initrd, initrd_->bytes().data(), l.initrd_size));
   TANDEM_ASSERT(mem.write(l.cmdline, cmdline_.c_str(), cmdline_.size() + 1));
   writeBootParams(mem, l);
+  if (how == KernelDecompression::kOnHost) {
+    if (Status s = decompressOnHost(mem, &l); !s) return s.error();
+  }
   l.entry = l.entry.withFlatGdt(mem, kBootGdtAddr);
   TANDEM_LOG("boot", Info,
-             "Linux %s (protocol %s): kernel %" PRIu64 " bytes at 0x%" PRIx64 ", runs at 0x%" PRIx64
+             "Linux %s (protocol %s): kernel %" PRIu64 " bytes at 0x%" PRIx64 " (%s), runs at 0x%" PRIx64
              " (0x%" PRIx64 " bytes), initrd %" PRIu64 " bytes at 0x%" PRIx64 ", entry 0x%x",
              kernelVersion().c_str(), protocol(hdr_.version).c_str(), l.kernel_size, l.kernel.value(),
+             l.decompressed_on_host ? "decompressed on the host" : "compressed",
              l.runtime.value(), l.runtime_size, l.initrd_size, l.initrd.value(), l.entry.eip);
   return l;
 }

@@ -3,11 +3,13 @@
 // version 2.10 or later): the protected-mode kernel, the initrd, the
 // command line and boot_params (the "zero page", with the setup header and
 // an e820 map) go into guest RAM, and the CPU starts at the 32-bit entry
-// with flat segments. The kernel's own decompressor then runs in the guest.
+// with flat segments. Either the kernel's own decompressor then runs in the
+// guest, or (the default) the kernel is decompressed on the host and the
+// CPU starts at the uncompressed kernel's entry (KernelPayload).
 //
 // Every problem with the inputs is an error naming the file and what is
-// wrong; once plan() has accepted a layout for a RAM size, load() cannot
-// fail for that size.
+// wrong; once plan() has accepted a layout for a RAM size, load() fails
+// for that size only if the compressed kernel turns out to be damaged.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +41,7 @@ struct LinuxSetupHeader {
 
 // Where load() put everything, for logs and checks.
 struct LinuxBootLayout {
-  GuestPhys kernel;         // protected-mode kernel
+  GuestPhys kernel;         // protected-mode kernel (or the uncompressed kernel, with its bss)
   uint64_t kernel_size = 0;
   GuestPhys runtime;        // where the kernel decompresses and runs
   uint64_t runtime_size = 0;
@@ -48,6 +50,12 @@ struct LinuxBootLayout {
   GuestPhys boot_params;
   GuestPhys cmdline;
   BootEntry entry;
+  bool decompressed_on_host = false;  // `kernel` holds the uncompressed kernel
+};
+
+enum class KernelDecompression {
+  kOnHost,   // the kernel is decompressed here when its format allows
+  kInGuest,  // the bzImage's decompressor runs in the guest, as under a firmware loader
 };
 
 class LinuxBoot {
@@ -72,7 +80,8 @@ class LinuxBoot {
   Result<LinuxBootLayout> plan(uint64_t ram_bytes) const;
   // Writes kernel, initrd, command line, boot_params and GDT into `mem`
   // and returns the layout; layout.entry is the CPU's starting state.
-  Result<LinuxBootLayout> load(PhysMemory& mem) const;
+  Result<LinuxBootLayout> load(PhysMemory& mem,
+                               KernelDecompression how = KernelDecompression::kOnHost) const;
 
  private:
   LinuxBoot(ImageFile kernel, std::optional<ImageFile> initrd, std::string cmdline,
@@ -82,6 +91,9 @@ class LinuxBoot {
   static Result<LinuxSetupHeader> parseHeader(const ImageFile& kernel);
   uint64_t protectedModeOffset() const { return (uint64_t{hdr_.setup_sects} + 1) * 512; }
   void writeBootParams(PhysMemory& mem, const LinuxBootLayout& layout) const;
+  // Puts the host-decompressed kernel in place of the compressed one when
+  // its format allows and it needs no relocation.
+  Status decompressOnHost(PhysMemory& mem, LinuxBootLayout* layout) const;
 
   ImageFile kernel_;
   std::optional<ImageFile> initrd_;

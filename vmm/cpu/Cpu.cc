@@ -357,6 +357,10 @@ RunResult Cpu::run(uint64_t max_instructions) {
       stop_requested_ = false;
       return {StopReason::kRequested, st.icount - start};
     }
+    // A halt is reported whatever the budget, so that where a run's budget
+    // ends never changes what the board sees (it polls after a halt).
+    if (st.halted && !(intr_line_ && (st.eflags & fl::IF)))
+      return {StopReason::kHalted, st.icount - start};
     if (st.icount >= run_target_) return {StopReason::kBudget, st.icount - start};
 
     if (st.intr_shadow) {

@@ -1,6 +1,8 @@
 #include "vmm/boot/LinuxBoot.h"
 
 #include <gtest/gtest.h>
+#include <lzma.h>
+#include <zlib.h>
 
 #include <cstring>
 #include <fstream>
@@ -305,6 +307,138 @@ TEST(LinuxBoot, LoadsDebiansKernelAndInitramfs) {
   EXPECT_EQ(mem.base()[l->initrd.value() + 1], 0x8B);
   // boot_params' copy of the header still says "HdrS".
   EXPECT_EQ(0, std::memcmp(mem.base() + l->boot_params.value() + 0x202, "HdrS", 4));
+  // The kernel was decompressed here: no decompressor runs in the guest.
+  EXPECT_TRUE(l->decompressed_on_host);
+  EXPECT_GT(l->kernel_size, 10 * kMiB);
+  EXPECT_LE(l->kernel.value() + l->kernel_size, l->runtime.value() + l->runtime_size);
+}
+
+// ---- the kernel decompressed on the host ----
+
+// An i386 ELF image with two loadable segments: code at 0x1000000 (entry
+// 0x1000010) and data at 0x1002000 with a bss after its file bytes.
+std::vector<uint8_t> fakeVmlinux() {
+  test::ByteFields e;
+  e.bytes.assign(0x3000, 0);
+  std::memcpy(e.bytes.data(), "\x7F" "ELF\x01\x01\x01", 7);
+  e.set16(18, 3);            // EM_386
+  e.set32(24, 0x1000010);    // entry
+  e.set32(28, 52);           // phoff
+  e.set16(42, 32);
+  e.set16(44, 2);
+  const uint32_t seg[2][4] = {{0x1000, 0x1000000, 0x1000, 0x1000}, {0x2000, 0x1002000, 0x800, 0x3000}};
+  for (int i = 0; i < 2; ++i) {
+    size_t ph = 52 + 32 * i;
+    e.set32(ph, 1);  // PT_LOAD
+    e.set32(ph + 4, seg[i][0]);
+    e.set32(ph + 8, seg[i][1] + 0xC0000000);
+    e.set32(ph + 12, seg[i][1]);
+    e.set32(ph + 16, seg[i][2]);
+    e.set32(ph + 20, seg[i][3]);
+    for (uint32_t k = 0; k < seg[i][2]; ++k) e.bytes[seg[i][0] + k] = static_cast<uint8_t>(k * 3 + i + 1);
+  }
+  return e.bytes;
+}
+
+std::vector<uint8_t> xz(const std::vector<uint8_t>& in) {
+  std::vector<uint8_t> out(in.size() + 1024);
+  size_t pos = 0;
+  EXPECT_EQ(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, nullptr, in.data(), in.size(), out.data(),
+                                    &pos, out.size()),
+            LZMA_OK);
+  out.resize(pos);
+  // The kernel's build appends the uncompressed size.
+  uint32_t size = static_cast<uint32_t>(in.size());
+  out.insert(out.end(), reinterpret_cast<uint8_t*>(&size), reinterpret_cast<uint8_t*>(&size) + 4);
+  return out;
+}
+
+std::vector<uint8_t> gzipped(const std::vector<uint8_t>& in) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::vector<uint8_t> out(deflateBound(&z, in.size()));
+  z.next_in = const_cast<Bytef*>(in.data());
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = out.data();
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// A bzImage whose protected-mode part is a small stub then `payload`,
+// described by payload_offset and payload_length.
+FakeBzImage withPayload(const std::vector<uint8_t>& payload) {
+  uint32_t pm = (0x200 + static_cast<uint32_t>(payload.size()) + 15) & ~15u;
+  FakeBzImage k(pm);
+  std::copy(payload.begin(), payload.end(), k.bytes.begin() + 1024 + 0x200);
+  k.set32(0x248, 0x200);
+  k.set32(0x24C, static_cast<uint32_t>(payload.size()));
+  return k;
+}
+
+TEST(LinuxBoot, HostDecompressedKernelSitsAtItsPhysicalAddressesAndIsEnteredAtItsEntry) {
+  const std::vector<uint8_t> elf = fakeVmlinux();
+  for (const auto& payload : {xz(elf), gzipped(elf)}) {
+    PhysMemory mem(64 * kMiB);
+    std::memset(mem.base() + 0x1002800, 0xEE, 0x100);  // where the bss goes
+    auto l = loadFake(withPayload(payload), mem);
+    ASSERT_TRUE(l) << l.error().message;
+    EXPECT_TRUE(l->decompressed_on_host);
+    EXPECT_EQ(l->entry.eip, 0x1000010u);
+    EXPECT_EQ(l->kernel.value(), 0x1000000u);
+    EXPECT_EQ(l->kernel_size, 0x5000u);
+    EXPECT_EQ(0, std::memcmp(mem.base() + 0x1000000, elf.data() + 0x1000, 0x1000));
+    EXPECT_EQ(0, std::memcmp(mem.base() + 0x1002000, elf.data() + 0x2000, 0x800));
+    EXPECT_EQ(mem.base()[0x1002800], 0);
+    // The loader's own fields still point at the compressed kernel's entry.
+    EXPECT_EQ(get32(mem.base() + l->boot_params.value() + 0x214), 0x1000000u);
+  }
+}
+
+TEST(LinuxBoot, InGuestDecompressionLoadsTheCompressedKernel) {
+  FakeBzImage k = withPayload(xz(fakeVmlinux()));
+  auto boot = LinuxBoot::fromImages(k.image(), std::nullopt, "");
+  ASSERT_TRUE(boot) << boot.error().message;
+  PhysMemory mem(64 * kMiB);
+  auto l = boot->load(mem, KernelDecompression::kInGuest);
+  ASSERT_TRUE(l) << l.error().message;
+  EXPECT_FALSE(l->decompressed_on_host);
+  EXPECT_EQ(l->entry.eip, 0x1000000u);
+  EXPECT_EQ(0, std::memcmp(mem.base() + 0x1000000, k.bytes.data() + 1024, l->kernel_size));
+}
+
+TEST(LinuxBoot, PayloadInAnotherFormatIsLeftToTheGuestDecompressor) {
+  std::vector<uint8_t> zstd = {0x28, 0xB5, 0x2F, 0xFD, 1, 2, 3, 4};
+  PhysMemory mem(64 * kMiB);
+  auto l = loadFake(withPayload(zstd), mem);
+  ASSERT_TRUE(l) << l.error().message;
+  EXPECT_FALSE(l->decompressed_on_host);
+  EXPECT_EQ(l->entry.eip, 0x1000000u);
+}
+
+TEST(LinuxBoot, DamagedCompressedKernelIsNamed) {
+  std::vector<uint8_t> payload = xz(fakeVmlinux());
+  payload[payload.size() / 2] ^= 0xFF;
+  EXPECT_NE(errorOf(withPayload(payload)).find("kernel fake.bzImage: the xz-compressed kernel is damaged"),
+            std::string::npos)
+      << errorOf(withPayload(payload));
+  std::vector<uint8_t> cut = xz(fakeVmlinux());
+  cut.resize(cut.size() - 20);
+  EXPECT_NE(errorOf(withPayload(cut)).find("damaged or truncated"), std::string::npos);
+}
+
+TEST(LinuxBoot, DecompressedKernelOutsideItsInitSizeIsRefused) {
+  FakeBzImage k = withPayload(xz(fakeVmlinux()));
+  k.set32(0x260, 0x4000);  // init_size smaller than the segments' extent
+  EXPECT_NE(errorOf(k).find("outside the 0x1000000..0x1004000"), std::string::npos) << errorOf(k);
+}
+
+TEST(LinuxBoot, PayloadOutsideTheFileIsNamed) {
+  FakeBzImage k = withPayload(xz(fakeVmlinux()));
+  k.set32(0x24C, 0x100000);
+  EXPECT_NE(errorOf(k).find("lies outside the file"), std::string::npos) << errorOf(k);
 }
 
 }  // namespace

@@ -1,0 +1,180 @@
+#include "replayer/ReplayDoor.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "logger/MachineDigest.h"
+#include "logstore/Sha256.h"
+
+namespace tandem {
+namespace {
+
+const char* clockReadName(ClockRead why) {
+  switch (why) {
+    case ClockRead::kPoll: return "poll";
+    case ClockRead::kTsc: return "tsc";
+    case ClockRead::kPit: return "pit";
+    case ClockRead::kRtc: return "rtc";
+    case ClockRead::kIdle: return "idle";
+    case ClockRead::kSerial: return "serial";
+  }
+  return "?";
+}
+
+std::string where(Icount at, uint32_t eip) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, " at icount %" PRIu64 " eip %08x", at.value(), eip);
+  return buf;
+}
+
+}  // namespace
+
+std::string describeEvent(const Event& e) {
+  std::string what = std::visit(
+      [](const auto& b) -> std::string {
+        using T = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<T, ClockReadingEvent>)
+          return std::string("clock read (") + clockReadName(b.reason) + ") = " +
+                 std::to_string(b.value_ns) + " ns";
+        else if constexpr (std::is_same_v<T, SerialInputEvent>)
+          return "serial input of " + std::to_string(b.data.size()) + " bytes";
+        else if constexpr (std::is_same_v<T, InterruptRaiseEvent>)
+          return "irq " + std::to_string(b.irq) + " raised";
+        else if constexpr (std::is_same_v<T, InterruptDeliveryEvent>)
+          return "interrupt vector " + std::to_string(b.vector) + " taken";
+        else if constexpr (std::is_same_v<T, MachineDigestEvent>)
+          return "machine digest " + toHex(std::span<const uint8_t>(b.sha256)).substr(0, 16);
+        else
+          return "an event of a kind this tandem does not know";
+      },
+      e.body);
+  return what + where(e.icount, e.eip);
+}
+
+ReplayDoor::ReplayDoor(EventSource& events, FailureDetector* detector, bool virtual_clock,
+                       int64_t boot_epoch_seconds)
+    : events_(events),
+      detector_(detector),
+      virtual_clock_(virtual_clock),
+      boot_epoch_(boot_epoch_seconds),
+      clock_(1000, boot_epoch_seconds) {}
+
+void ReplayDoor::resume(Icount at, uint64_t guest_ns) {
+  last_ns_ = guest_ns;
+  uint64_t base = clock_.clockNs(at, ClockRead::kPoll) - clock_.state().idle_ns;
+  clock_.setState(VirtualClockState{guest_ns - base});
+}
+
+template <typename T>
+const T* ReplayDoor::next(Icount at, bool required) {
+  const Event* e = events_.peek();
+  if (!e) {
+    // Only a question the recording must have answered ends the replay;
+    // looking for an event that may or may not follow does not.
+    if (required) {
+      ended_ = true;
+      if (machine_) machine_->requestStop();
+    }
+    return nullptr;
+  }
+  if (e->icount != at) return nullptr;
+  return std::get_if<T>(&e->body);
+}
+
+std::string ReplayDoor::describeNext() {
+  const Event* e = events_.peek();
+  return e ? describeEvent(*e) : std::string("the end of the log");
+}
+
+void ReplayDoor::diverge(Icount at, const std::string& expected, const std::string& happened) {
+  if (divergence_) return;
+  divergence_ = Divergence{at.value(), last_match_,
+                           "expected " + expected + ", but replay saw " + happened};
+  if (machine_) machine_->requestStop();
+}
+
+uint64_t ReplayDoor::clockNs(Icount at, ClockRead why) {
+  if (divergence_ || ended_) return last_ns_;
+  uint32_t eip = machine_ ? machine_->cpu().currentEip() : 0;
+  const ClockReadingEvent* c = next<ClockReadingEvent>(at, true);
+  if (!c) {
+    if (!ended_)
+      diverge(at, describeNext(),
+              std::string("clock read (") + clockReadName(why) + ")" + where(at, eip));
+    return last_ns_;
+  }
+  if (c->reason != why || events_.peek()->eip != eip) {
+    diverge(at, describeNext(),
+            std::string("clock read (") + clockReadName(why) + ")" + where(at, eip));
+    return last_ns_;
+  }
+  uint64_t ns = c->value_ns;
+  events_.pop();
+  ++replayed_;
+  if (virtual_clock_) resume(at, ns);
+  last_ns_ = ns;
+  if (why == ClockRead::kPoll) checkDigest(at);
+  if (detector_) detector_->onClock(at, ns);
+  return ns;
+}
+
+void ReplayDoor::checkDigest(Icount at) {
+  const MachineDigestEvent* d = next<MachineDigestEvent>(at, false);
+  if (!d || !machine_) return;
+  Sha256Digest mine = machineDigest(*machine_);
+  bool same = d->sha256.size() == mine.size() &&
+              std::memcmp(d->sha256.data(), mine.data(), mine.size()) == 0;
+  std::string expected = describeNext();
+  events_.pop();
+  ++replayed_;
+  ++digests_;
+  if (same) {
+    last_match_ = at.value();
+  } else {
+    diverge(at, expected,
+            "machine digest " + toHex(std::span<const uint8_t>(mine)).substr(0, 16) +
+                where(at, machine_->cpu().currentEip()));
+  }
+}
+
+size_t ReplayDoor::serialInput(Icount at, uint8_t* out, size_t max) {
+  if (divergence_ || ended_) return 0;
+  const SerialInputEvent* s = next<SerialInputEvent>(at, false);
+  if (!s) return 0;
+  uint32_t eip = machine_ ? machine_->cpu().currentEip() : 0;
+  if (s->data.size() > max || events_.peek()->eip != eip) {
+    diverge(at, describeNext(),
+            "room for " + std::to_string(max) + " bytes of serial input" + where(at, eip));
+    return 0;
+  }
+  size_t n = s->data.size();
+  std::memcpy(out, s->data.data(), n);
+  events_.pop();
+  ++replayed_;
+  return n;
+}
+
+void ReplayDoor::idleUntil(Icount at, uint64_t) {
+  if (detector_) detector_->onIdle(at);
+}
+
+std::optional<uint64_t> ReplayDoor::icountAtNs(uint64_t ns) const {
+  if (!virtual_clock_) return std::nullopt;
+  return clock_.icountAtNs(ns);
+}
+
+void ReplayDoor::onInterrupt(Icount at, uint32_t eip, uint8_t vector) {
+  if (divergence_ || ended_) return;
+  const InterruptDeliveryEvent* d = next<InterruptDeliveryEvent>(at, true);
+  if (!d || d->vector != vector || events_.peek()->eip != eip) {
+    if (!ended_)
+      diverge(at, describeNext(),
+              "interrupt vector " + std::to_string(vector) + " taken" + where(at, eip));
+    return;
+  }
+  events_.pop();
+  ++replayed_;
+}
+
+}  // namespace tandem

@@ -1,0 +1,94 @@
+// The replaying door: answers the machine's questions from a recorded event
+// stream instead of the host, and checks each question against the record:
+// the same kind of question, at the same icount and EIP, for the same
+// reason. Interrupt deliveries and machine digests are checked the same
+// way. The first disagreement is a divergence: it is kept (with what was
+// expected and what happened) and the machine is asked to stop.
+//
+// For a recording made with a clock derived from icount, the door also
+// answers icountAtNs() the way that clock would, from the last reading.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "logger/FailureDetector.h"
+#include "logger/VirtualClock.h"
+#include "logstore/Event.h"
+#include "vmm/Door.h"
+#include "vmm/Machine.h"
+
+namespace tandem {
+
+// Where the events come from (the ring, a bundle). peek() may block until
+// the next event is known; nullptr means the stream has ended.
+class EventSource {
+ public:
+  virtual ~EventSource() = default;
+  virtual const Event* peek() = 0;
+  virtual void pop() = 0;
+};
+
+struct Divergence {
+  uint64_t icount = 0;        // where the replaying machine was
+  uint64_t last_match = 0;    // icount of the last digest that agreed
+  std::string what;           // expected vs. happened, for people
+};
+
+class ReplayDoor final : public Door, public MachineObserver {
+ public:
+  // `virtual_clock`: the recording's clock was derived from icount.
+  ReplayDoor(EventSource& events, FailureDetector* detector, bool virtual_clock,
+             int64_t boot_epoch_seconds);
+
+  void attach(Machine& m) { machine_ = &m; }
+  // Continues from a snapshot: guest time at its icount.
+  void resume(Icount at, uint64_t guest_ns);
+
+  // Door.
+  uint64_t clockNs(Icount at, ClockRead why) override;
+  int64_t bootEpochSeconds() override { return boot_epoch_; }
+  size_t serialInput(Icount at, uint8_t* out, size_t max) override;
+  void idleUntil(Icount at, uint64_t deadline_ns) override;
+  std::optional<uint64_t> icountAtNs(uint64_t ns) const override;
+  bool inputPossible() const override { return !ended_; }
+
+  // MachineObserver.
+  void onInterrupt(Icount at, uint32_t eip, uint8_t vector) override;
+
+  const std::optional<Divergence>& divergence() const { return divergence_; }
+  // The machine asked for an event after the last one.
+  bool ended() const { return ended_; }
+  uint64_t lastNs() const { return last_ns_; }
+  uint64_t lastMatchIcount() const { return last_match_; }
+  uint64_t digestsChecked() const { return digests_; }
+  uint64_t eventsReplayed() const { return replayed_; }
+
+ private:
+  // The next event if it is of type T at `at`; else null. With `required`,
+  // running out of events ends the replay.
+  template <typename T>
+  const T* next(Icount at, bool required);
+  void diverge(Icount at, const std::string& expected, const std::string& happened);
+  std::string describeNext();
+  void checkDigest(Icount at);
+
+  EventSource& events_;
+  FailureDetector* detector_;
+  bool virtual_clock_;
+  int64_t boot_epoch_;
+  VirtualClock clock_;  // for icountAtNs() of a virtual-clock recording
+  Machine* machine_ = nullptr;
+  std::optional<Divergence> divergence_;
+  bool ended_ = false;
+  uint64_t last_ns_ = 0;
+  uint64_t last_match_ = 0;
+  uint64_t digests_ = 0;
+  uint64_t replayed_ = 0;
+};
+
+// "clock read (tsc) = 123 ns at icount 5 eip c1000000", for messages.
+std::string describeEvent(const Event& e);
+
+}  // namespace tandem
