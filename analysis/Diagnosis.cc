@@ -103,11 +103,11 @@ std::string oopsCause(const FailureMessages& m, const std::string& headline) {
   return m.die_what;
 }
 
-// The cause as far as the monitor alone can tell.
+// The cause as far as the monitor alone can tell (logger/FailureDetector.h
+// says whether interrupts were on when its watchdog fired).
 std::string monitorCause(const pb::FailureRecord& f) {
   if (f.kind() != pb::HANG) return failureKindName(f.kind());
-  return f.message().find("interrupts disabled") != std::string::npos ? "interrupts disabled"
-                                                                       : "no forward progress";
+  return f.message().find("interrupts off") != std::string::npos ? "interrupts disabled" : "no progress";
 }
 
 Verdict judge(const pb::FailureRecord& f, const FailureMessages& m,

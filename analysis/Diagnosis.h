@@ -4,7 +4,7 @@
 // before the failure.
 //
 // Input: the machine's RAM and CPU at the failure point (a replayed
-// bundle's end, or a machine stopped by analysis/FailureWatch.h), the
+// bundle's end, or a machine logger/FailureDetector.h stopped), the
 // failure record the monitor wrote, and the event list. The monitor's kind
 // is refined from the guest's own log: a reset after "Kernel panic - not
 // syncing: Fatal exception" is an oops (panic_on_oops), a panic after

@@ -124,44 +124,50 @@ bool describe(const Event& e, std::pair<int, int>* key, std::string* lane, std::
 }  // namespace
 
 Timeline Timeline::build(const std::vector<Event>& events, uint64_t failure_icount,
-                         uint64_t window_ns, size_t max_entries) {
+                         uint64_t window_ns, size_t max_per_lane) {
   Timeline t;
   GuestTime time(events);
   t.from_clock_ = time.any();
   t.failure_ns_ = time.at(failure_icount);
   t.window_ns_ = window_ns;
   uint64_t start = t.failure_ns_ > window_ns ? t.failure_ns_ - window_ns : 0;
-  struct Kept {
+  struct InWindow {
     std::pair<int, int> key;
     std::string lane;
     TimelineEntry entry;
   };
-  std::vector<Kept> kept;
+  std::vector<InWindow> in;
+  std::map<std::pair<int, int>, size_t> per_lane;
   for (const Event& e : events) {
     if (e.icount.value() > failure_icount) continue;
-    Kept k;
-    if (!describe(e, &k.key, &k.lane, &k.entry.what)) continue;
+    InWindow w;
+    if (!describe(e, &w.key, &w.lane, &w.entry.what)) continue;
     auto* clock = std::get_if<ClockReadingEvent>(&e.body);
-    k.entry.icount = e.icount.value();
-    k.entry.ns = clock ? clock->value_ns : time.at(k.entry.icount);
-    if (k.entry.ns < start) continue;
-    kept.push_back(std::move(k));
+    w.entry.icount = e.icount.value();
+    w.entry.ns = clock ? clock->value_ns : time.at(w.entry.icount);
+    if (w.entry.ns < start) continue;
+    ++per_lane[w.key];
+    in.push_back(std::move(w));
   }
-  if (kept.size() > max_entries) {
-    t.dropped_ = kept.size() - max_entries;
-    kept.erase(kept.begin(), kept.begin() + static_cast<ptrdiff_t>(t.dropped_));
-  }
-  std::map<std::pair<int, int>, std::string> lane_names;
-  for (const Kept& k : kept) lane_names.emplace(k.key, k.lane);
   std::map<std::pair<int, int>, uint32_t> lane_index;
-  for (const auto& [key, name] : lane_names) {
+  for (const auto& [key, count] : per_lane) {
     lane_index[key] = static_cast<uint32_t>(t.lanes_.size());
-    t.lanes_.push_back({name, 0});
+    t.lanes_.push_back({"", count, 0});
   }
-  for (Kept& k : kept) {
-    k.entry.lane = lane_index[k.key];
-    ++t.lanes_[k.entry.lane].count;
-    t.entries_.push_back(std::move(k.entry));
+  // The latest max_per_lane of each lane: skip a lane's first count - max.
+  std::map<std::pair<int, int>, size_t> to_skip;
+  for (const auto& [key, count] : per_lane) to_skip[key] = count > max_per_lane ? count - max_per_lane : 0;
+  for (InWindow& w : in) {
+    TimelineLane& lane = t.lanes_[lane_index[w.key]];
+    lane.name = w.lane;
+    if (to_skip[w.key] > 0) {
+      --to_skip[w.key];
+      ++t.dropped_;
+      continue;
+    }
+    w.entry.lane = lane_index[w.key];
+    ++lane.shown;
+    t.entries_.push_back(std::move(w.entry));
   }
   return t;
 }

@@ -32,15 +32,18 @@ struct TimelineRun {
 
 struct TimelineLane {
   std::string name;  // "interrupt 0x30", "serial input", "clock tsc", "digest"
-  size_t count = 0;  // entries in the window
+  size_t count = 0;  // events in the window
+  size_t shown = 0;  // of those, entries kept (the latest)
 };
 
 class Timeline {
  public:
   // The events of the last `window_ns` of guest time up to the failure at
-  // `failure_icount`, at most `max_entries` (the latest ones).
+  // `failure_icount`, at most `max_per_lane` of each lane (the latest): a
+  // kernel writing to the console reads the TSC in its delay loops a
+  // million times a second, and that must not crowd out the interrupts.
   static Timeline build(const std::vector<Event>& events, uint64_t failure_icount,
-                        uint64_t window_ns, size_t max_entries = 100000);
+                        uint64_t window_ns, size_t max_per_lane = 20000);
 
   uint64_t failureNs() const { return failure_ns_; }
   uint64_t windowNs() const { return window_ns_; }
@@ -51,7 +54,7 @@ class Timeline {
   const std::vector<TimelineLane>& lanes() const { return lanes_; }
   // In icount order.
   const std::vector<TimelineEntry>& entries() const { return entries_; }
-  // Events in the window that were left out to keep at most max_entries.
+  // Events in the window that were left out to keep at most max_per_lane.
   size_t dropped() const { return dropped_; }
   // The latest `n` runs of entries, oldest first: a busy lane (the kernel
   // reading the TSC in a delay loop) takes one line, not all of them.

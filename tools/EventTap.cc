@@ -11,7 +11,13 @@ void EventTap::add(Event e) {
 uint64_t EventTap::clockNs(Icount at, ClockRead why) {
   uint64_t ns = inner_.clockNs(at, why);
   add({at, eip(), ClockReadingEvent{why, ns}});
+  if (detector_) detector_->onClock(at, ns);
   return ns;
+}
+
+void EventTap::idleUntil(Icount at, uint64_t deadline_ns) {
+  if (detector_) detector_->onIdle(at);
+  inner_.idleUntil(at, deadline_ns);
 }
 
 size_t EventTap::serialInput(Icount at, uint8_t* out, size_t max) {

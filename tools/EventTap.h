@@ -1,13 +1,15 @@
 // A door that answers from another door and keeps its answers as events
 // (logstore/Event.h), together with the interrupts the machine delivered:
 // the event list of a run that is not recorded, so that diagnosis can show
-// what led to a failure. Only the latest `max_events` are kept.
+// what led to a failure. Only the latest `max_events` are kept. Like the
+// recorder, it tells a failure detector the clock's answers and idle waits.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <vector>
 
+#include "logger/FailureDetector.h"
 #include "logstore/Event.h"
 #include "vmm/Door.h"
 #include "vmm/Machine.h"
@@ -16,17 +18,20 @@ namespace tandem::cli {
 
 class EventTap final : public Door, public MachineObserver {
  public:
-  static constexpr size_t kDefaultMaxEvents = 200000;
+  // About two seconds of a guest writing to its console (the kernel reads
+  // the TSC in its delay loops a million times a second).
+  static constexpr size_t kDefaultMaxEvents = 2'000'000;
 
-  explicit EventTap(Door& inner, size_t max_events = kDefaultMaxEvents)
-      : inner_(inner), max_events_(max_events) {}
+  explicit EventTap(Door& inner, FailureDetector* detector = nullptr,
+                    size_t max_events = kDefaultMaxEvents)
+      : inner_(inner), detector_(detector), max_events_(max_events) {}
   // The CPU whose EIP stamps the events.
   void attach(const Cpu* cpu) { cpu_ = cpu; }
 
   uint64_t clockNs(Icount at, ClockRead why) override;
   int64_t bootEpochSeconds() override { return inner_.bootEpochSeconds(); }
   size_t serialInput(Icount at, uint8_t* out, size_t max) override;
-  void idleUntil(Icount at, uint64_t deadline_ns) override { inner_.idleUntil(at, deadline_ns); }
+  void idleUntil(Icount at, uint64_t deadline_ns) override;
   std::optional<uint64_t> icountAtNs(uint64_t ns) const override { return inner_.icountAtNs(ns); }
   bool inputPossible() const override { return inner_.inputPossible(); }
   void onInterrupt(Icount at, uint32_t eip, uint8_t vector) override;
@@ -42,6 +47,7 @@ class EventTap final : public Door, public MachineObserver {
   uint32_t eip() const { return cpu_ ? cpu_->currentEip() : 0; }
 
   Door& inner_;
+  FailureDetector* detector_;
   size_t max_events_;
   const Cpu* cpu_ = nullptr;
   std::deque<Event> events_;

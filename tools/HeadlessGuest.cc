@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "logstore/FailureSignature.h"
+
 namespace tandem::cli {
 namespace {
 // Instructions between looks at the console.
@@ -11,14 +13,15 @@ constexpr uint64_t kSlice = 5'000'000;
 
 HeadlessGuest::~HeadlessGuest() = default;
 
-Result<std::unique_ptr<HeadlessGuest>> HeadlessGuest::boot(const GuestSpec& spec,
-                                                           uint64_t ram_bytes) {
-  std::unique_ptr<HeadlessGuest> g(new HeadlessGuest());
-  auto m = Machine::create(MachineConfig{ram_bytes}, g->tap_, *g);
+Result<std::unique_ptr<HeadlessGuest>> HeadlessGuest::boot(const GuestSpec& spec, uint64_t ram_bytes,
+                                                           uint64_t watchdog_ns) {
+  std::unique_ptr<HeadlessGuest> g(new HeadlessGuest(watchdog_ns));
+  auto m = Machine::create(MachineConfig{ram_bytes}, g->tap_, g->detector_);
   if (!m) return m.error();
   g->machine_ = std::move(*m);
   g->tap_.attach(&g->machine_->cpu());
-  g->machine_->setObserver(&g->tap_);
+  g->detector_.attach(*g->machine_);
+  g->machine_->setObserver(&g->detector_);
   auto loaded = loadGuest(spec, g->machine_->memory());
   if (!loaded) return loaded.error();
   g->machine_->cpu().loadState(loaded->entry.cpuState());
@@ -37,23 +40,41 @@ Result<size_t> HeadlessGuest::runUntilOutput(std::string_view text, size_t from,
     if (now >= max_icount)
       return makeError("the console did not show '" + std::string(text) + "' by icount " +
                        std::to_string(max_icount));
-    MachineExit exit = machine_->run(std::min(max_icount, now + kSlice));
-    if (exit != MachineExit::kLimit && console_.find(text, scan_from) == std::string::npos)
-      return makeError("the guest stopped (" + std::string(machineExitName(exit)) +
-                       ") before its console showed '" + std::string(text) + "'");
+    MachineExit exit = run(std::min(max_icount, now + kSlice));
+    if (exit == MachineExit::kLimit || console_.find(text, scan_from) != std::string::npos) continue;
+    std::string why = detector_.detected() ? failureKindName(detector_.detected()->kind) + ": " +
+                                                 detector_.detected()->message
+                                           : std::string(machineExitName(exit));
+    return makeError("the guest stopped (" + why + ") before its console showed '" + std::string(text) + "'");
   }
 }
 
-MachineExit HeadlessGuest::runUntilExit(uint64_t max_icount) {
-  return machine_->run(max_icount);
+MachineExit HeadlessGuest::run(uint64_t until) {
+  MachineExit exit = machine_->run(until);
+  if (exit == MachineExit::kReset || exit == MachineExit::kTripleFault) detector_.onExit(exit, machine_->icount());
+  return exit;
+}
+
+MachineExit HeadlessGuest::runUntilExit(uint64_t max_icount) { return run(max_icount); }
+
+FailureRun HeadlessGuest::runUntilFailure(uint64_t max_icount) {
+  FailureRun out;
+  for (;;) {
+    uint64_t now = machine_->icount().value();
+    if (now >= max_icount) return out;
+    out.exit = run(std::min(max_icount, now + kSlice));
+    out.failure = detector_.detected();
+    if (out.failure || out.exit != MachineExit::kLimit) return out;
+  }
 }
 
 Result<HeadlessGuest::Saved> HeadlessGuest::save() {
   if (clock_.pendingInput() != 0)
     return makeError("cannot save a guest with console input still to be read");
+  if (detector_.detected()) return makeError("cannot save a guest that has failed");
   PhysMemory& mem = machine_->memory();
   Saved s{machine_->saveState(), std::vector<uint8_t>(mem.base(), mem.base() + mem.size()),
-          clock_.state(), console_.size(), tap_.saved()};
+          clock_.state(), console_.size(), tap_.saved(), detector_.saveState()};
   return s;
 }
 
@@ -62,6 +83,9 @@ Status HeadlessGuest::restore(const Saved& s) {
   if (s.ram.size() != mem.size() || s.console_bytes > console_.size())
     return makeError("the saved state is not from this guest");
   if (Status st = machine_->restoreState(s.machine); !st) return st;
+  if (Status st = detector_.restoreState(s.detector); !st) return st;
+  // A stop the detector asked for and no run took up yet.
+  (void)machine_->run(machine_->icount().value());
   std::memcpy(mem.base(), s.ram.data(), s.ram.size());
   clock_.setState(s.clock);
   uint8_t drop[256];

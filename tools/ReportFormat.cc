@@ -80,7 +80,12 @@ std::string timelineSource(const Timeline& t) {
                         : " (no clock readings: times from the instruction count, 1 ns each)");
 }
 
-std::string reportText(const Diagnosis& d, const std::string& source) {
+std::string replayLine(const ReportSource& source) {
+  if (!source.reproduced) return "";
+  return source.verdict.empty() ? (*source.reproduced ? "reproduced" : "did not reproduce") : source.verdict;
+}
+
+std::string reportText(const Diagnosis& d, const ReportSource& source) {
   std::string s;
   auto row = [&](const char* label, const std::string& value) { s += pad(label, 12) + " " + value + "\n"; };
   row("failure", failureTitle(d));
@@ -88,7 +93,8 @@ std::string reportText(const Diagnosis& d, const std::string& source) {
   if (!d.message.empty()) row("message", d.message);
   if (!d.panic_message.empty() && d.panic_message != d.message) row("panic", d.panic_message);
   row("at", "icount " + std::to_string(d.icount) + ", guest time " + guestSeconds(d.timeline.failureNs()));
-  row("source", source);
+  row("source", source.what);
+  if (source.reproduced) row("replay", replayLine(source));
   if (d.task)
     row("task", "pid " + std::to_string(d.task->pid) + " (" + d.task->comm + ")" +
                     (d.task->kernelThread() ? ", a kernel thread" : ""));
@@ -115,8 +121,9 @@ std::string reportText(const Diagnosis& d, const std::string& source) {
   for (const std::string& l : d.log) s += "  " + l + "\n";
   const Timeline& t = d.timeline;
   s += "\nevents: " + timelineSource(t) + "\n";
-  for (const TimelineLane& l : t.lanes()) s += "  " + pad(l.name, 20) + std::to_string(l.count) + "\n";
-  if (t.dropped()) s += "  (" + std::to_string(t.dropped()) + " earlier events left out)\n";
+  for (const TimelineLane& l : t.lanes())
+    s += "  " + pad(l.name, 20) + std::to_string(l.count) +
+         (l.shown < l.count ? " (the latest " + std::to_string(l.shown) + " kept)" : "") + "\n";
   if (!t.entries().empty()) {
     s += "  the latest (before the failure, icount, lane, event):\n";
     for (const TimelineRun& r : t.latestRuns(kReportEvents)) {
@@ -134,11 +141,12 @@ std::string reportText(const Diagnosis& d, const std::string& source) {
   return s;
 }
 
-void reportJson(JsonWriter& w, const Diagnosis& d, const std::string& source) {
+void reportJson(JsonWriter& w, const Diagnosis& d, const ReportSource& source) {
   w.beginObject();
   w.field("kind", failureKindName(d.kind)).field("cause", d.cause).field("signature", d.signature);
   w.field("message", d.message).field("panic_message", d.panic_message);
-  w.field("icount", d.icount).field("guest_ns", d.timeline.failureNs()).field("source", source);
+  w.field("icount", d.icount).field("guest_ns", d.timeline.failureNs()).field("source", source.what);
+  if (source.reproduced) w.field("reproduced", *source.reproduced).field("verdict", source.verdict);
   w.key("task");
   if (d.task) {
     w.beginObject().field("pid", d.task->pid).field("tgid", d.task->tgid).field("ppid", d.task->ppid);
@@ -179,8 +187,10 @@ void reportJson(JsonWriter& w, const Diagnosis& d, const std::string& source) {
   w.field("failure_ns", t.failureNs()).field("window_ns", t.windowNs()).field("from_clock", t.fromClock());
   w.field("dropped", static_cast<uint64_t>(t.dropped()));
   w.key("lanes").beginArray();
-  for (const TimelineLane& l : t.lanes())
-    w.beginObject().field("name", l.name).field("count", static_cast<uint64_t>(l.count)).endObject();
+  for (const TimelineLane& l : t.lanes()) {
+    w.beginObject().field("name", l.name).field("count", static_cast<uint64_t>(l.count));
+    w.field("shown", static_cast<uint64_t>(l.shown)).endObject();
+  }
   w.endArray();
   w.key("latest").beginArray();
   for (const TimelineRun& r : t.latestRuns(kReportEvents)) {

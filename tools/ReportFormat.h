@@ -1,15 +1,22 @@
 // How `tandem report` writes a diagnosis (analysis/Diagnosis.h): as text
 // for people and as JSON for programs (tools/ReportHtml.h writes the HTML
-// page). `source` says what was diagnosed ("bundle 3fa2c1d0", "the default
-// guest, workload crash").
+// page).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "analysis/Diagnosis.h"
 #include "tools/Json.h"
 
 namespace tandem::cli {
+
+// What was diagnosed, and what replaying it said.
+struct ReportSource {
+  std::string what;                 // "bundle 3fa2c1d0"
+  std::optional<bool> reproduced;   // unset when the failure was not replayed
+  std::string verdict;              // the replay's one-line verdict
+};
 
 // Runs of timeline events listed (the latest ones).
 constexpr size_t kReportEvents = 40;
@@ -21,8 +28,10 @@ std::string runText(const Timeline& t, const TimelineRun& r);
 // "0xc8806012".
 std::string hexAddress(uint32_t v);
 
-std::string reportText(const Diagnosis& d, const std::string& source);
-void reportJson(JsonWriter& w, const Diagnosis& d, const std::string& source);
+std::string reportText(const Diagnosis& d, const ReportSource& source);
+void reportJson(JsonWriter& w, const Diagnosis& d, const ReportSource& source);
+// "reproduced: ..." or "did not reproduce: ...", or "" when not replayed.
+std::string replayLine(const ReportSource& source);
 
 // "oops: NULL pointer dereference", "panic: sysrq triggered crash".
 std::string failureTitle(const Diagnosis& d);

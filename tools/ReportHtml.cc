@@ -12,7 +12,7 @@ namespace {
 
 std::string code(const std::string& s) { return "<code>" + htmlEscape(s) + "</code>"; }
 
-std::string summaryTable(const Diagnosis& d, const std::string& source) {
+std::string summaryTable(const Diagnosis& d, const ReportSource& source) {
   std::string s = "<table>\n";
   s += htmlRow("signature", code(d.signature));
   if (!d.panic_message.empty() && d.panic_message != d.message) s += htmlRow("panic", code(d.panic_message));
@@ -31,7 +31,10 @@ std::string summaryTable(const Diagnosis& d, const std::string& source) {
     for (const std::string& name : d.modules) m += (m.empty() ? "" : " ") + name;
     s += htmlRow("modules", code(m));
   }
-  s += htmlRow("source", htmlEscape(source));
+  s += htmlRow("source", htmlEscape(source.what));
+  if (source.reproduced)
+    s += htmlRow("replay", std::string(*source.reproduced ? "<strong>" : "<strong class=\"new\">") +
+                               htmlEscape(replayLine(source)) + "</strong>");
   return s + "</table>\n";
 }
 
@@ -60,7 +63,7 @@ std::string eventsTable(const Timeline& t) {
 
 }  // namespace
 
-std::string reportHtml(const Diagnosis& d, const std::string& source) {
+std::string reportHtml(const Diagnosis& d, const ReportSource& source) {
   std::string title = failureTitle(d);
   std::string s = htmlPageBegin("tandem report: " + title);
   s += "<h1><span class=\"kind\">" + htmlEscape(failureKindName(d.kind)) + "</span> " +

@@ -6,9 +6,10 @@
 #include <string>
 
 #include "analysis/Diagnosis.h"
+#include "tools/ReportFormat.h"
 
 namespace tandem::cli {
 
-std::string reportHtml(const Diagnosis& d, const std::string& source);
+std::string reportHtml(const Diagnosis& d, const ReportSource& source);
 
 }  // namespace tandem::cli

@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
-"""`tandem report` end to end on the default guest, and its HTML page in a browser.
+"""`tandem report` end to end on bundles of the default guest, and its HTML page in a browser.
 
-Boots the default guest's crash workload into a divide error with
-`tandem report --boot ... --json --html FILE`, checks the JSON report, then
-opens the HTML page in headless Chromium, takes a screenshot and checks that
-the timeline chart was drawn: pixels of the chart's interrupt, clock and
-failure-line colours (tools/TimelineChart.h) are in the PNG.
+Records the default guest's crash workload failing with a divide error
+(`tandem record`), reports on the bundle with `tandem report ID --json --html
+FILE` and checks the JSON: the failure, the function, the task, and that the
+replay reproduced it (a software bug). Then opens the HTML page in headless
+Chromium, takes a screenshot and checks that the timeline chart was drawn:
+pixels of the chart's interrupt, clock and failure-line colours
+(tools/TimelineChart.h) are in the PNG. Last, a bit flipped in the
+primary's memory only (as in tests/rr/divergence.sh): the report on that
+bundle says the failure did not reproduce (a transient fault).
 
 Usage: report-command.py TANDEM
 """
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -33,7 +38,26 @@ def fail(message):
 
 
 def run(args, timeout=600):
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+def record(tandem, args):
+    """Records the default guest until it fails; returns the bundle's id."""
+    r = run([tandem, "record"] + args + ["--json"])
+    if r.returncode != 6:
+        fail("tandem record exited %d, expected 6 (a failure recorded)\n%s" % (r.returncode, r.stderr[-3000:]))
+    ids = re.findall(r"\b[0-9a-f]{64}\b", r.stdout)
+    if not ids:
+        fail("tandem record printed no bundle id\n" + r.stdout[-2000:])
+    return ids[-1]
+
+
+def report(tandem, bundle, html):
+    r = run([tandem, "report", bundle, "--json", "--html", html])
+    if r.returncode != 0:
+        fail("tandem report exit %d\n%s\n%s" % (r.returncode, r.stdout[-2000:], r.stderr[-2000:]))
+    return json.loads(r.stdout), r.stdout
 
 
 def png_pixels(path):
@@ -98,37 +122,36 @@ def main():
         sys.exit(2)
     tandem = sys.argv[1]
     work = tempfile.mkdtemp(prefix="tandem-report-")
+    os.environ["TANDEM_ARCHIVE"] = os.path.join(work, "archive")
     try:
-        # Usage: a bundle is named, or --boot; not both, not neither.
         r = run([tandem, "report"])
         if r.returncode != 2:
             fail("no argument: exit %d, want 2\n%s" % (r.returncode, r.stderr))
-        r = run([tandem, "report", "--boot", "some.tandem"])
-        if r.returncode != 2 or "some.tandem" not in r.stderr:
-            fail("--boot with a bundle: exit %d\n%s" % (r.returncode, r.stderr))
+        r = run([tandem, "report", os.path.join(work, "none.tandem")])
+        if r.returncode != 2 or "none.tandem" not in r.stderr:
+            fail("a missing bundle: exit %d\n%s" % (r.returncode, r.stderr))
 
+        # cryptomgr.notests: the kernel's crypto self-tests are most of its boot.
+        bundle = record(tandem, ["--workload", "crash", "--append", "cryptomgr.notests tandem.crash=divide"])
         html = os.path.join(work, "report.html")
-        r = run([tandem, "report", "--boot", "--workload", "crash", "--append", "tandem.crash=divide",
-                 "--json", "--html", html])
-        if r.returncode != 0:
-            fail("tandem report exit %d\n%s\n%s" % (r.returncode, r.stdout, r.stderr))
-        report = json.loads(r.stdout)
+        report_json, text = report(tandem, bundle, html)
         checks = [
-            (report["kind"], "oops"),
-            (report["cause"], "divide error"),
-            (report["stack_top"][0].split("+")[0], "tandem_crash_divide"),
-            (report["task"]["comm"], "dd"),
-            (report["exception"]["vector"], 0),
-            (report["exception"]["handler"], "exc_divide_error"),
-            (report["modules"], ["tandem_crash"]),
-            (report["signature"].startswith("oops-"), True),
-            (report["timeline"]["from_clock"], True),
+            (report_json["kind"], "oops"),
+            (report_json["cause"], "divide error"),
+            (report_json["stack_top"][0].split("+")[0], "tandem_crash_divide"),
+            (report_json["task"]["comm"], "dd"),
+            (report_json["exception"]["vector"], 0),
+            (report_json["exception"]["handler"], "exc_divide_error"),
+            (report_json["modules"], ["tandem_crash"]),
+            (report_json["signature"].startswith("oops-"), True),
+            (report_json["timeline"]["from_clock"], True),
+            (report_json["reproduced"], True),
         ]
         for got, want in checks:
             if got != want:
-                fail("report: got %r, want %r\n%s" % (got, want, r.stdout[:2000]))
-        if not any(lane["name"] == "interrupt 0x30" for lane in report["timeline"]["lanes"]):
-            fail("no timer interrupts in the timeline: %r" % report["timeline"]["lanes"])
+                fail("report: got %r, want %r\n%s" % (got, want, text[:3000]))
+        if not any(lane["name"] == "interrupt 0x30" for lane in report_json["timeline"]["lanes"]):
+            fail("no timer interrupts in the timeline: %r" % report_json["timeline"]["lanes"])
         size = os.path.getsize(html)
         page = open(html, encoding="utf-8").read()
         for ref in ("<script", "<link", "src=", "href=", "url("):
@@ -149,9 +172,20 @@ def main():
             if counts[rgb] < MIN_PIXELS:
                 fail("the screenshot has %d pixels of %s colour #%02x%02x%02x, want %d or more"
                      % (counts[rgb], name, rgb[0], rgb[1], rgb[2], MIN_PIXELS))
-        print("PASS: report %s, %s, %d-byte page; chart pixels: %s" % (
-            report["signature"], report["stack_top"][0], size,
-            ", ".join("%s %d" % (n, counts[c]) for n, c in COLOURS.items())))
+
+        # A transient fault: the primary alone diverges; the report says so.
+        flipped = record(tandem, ["--workload", "panic", "--append", "cryptomgr.notests",
+                                  "--digest-interval", "33554432", "--lag", "200ms",
+                                  "--inject-fault", "300000000:mem@0x7ff0000:0"])
+        transient, text = report(tandem, flipped, os.path.join(work, "flipped.html"))
+        if transient["kind"] != "divergence" or transient["reproduced"] is not False:
+            fail("the flipped bit's report: %r, reproduced %r\n%s" % (
+                transient["kind"], transient.get("reproduced"), text[:2000]))
+        if not transient["verdict"].startswith("did not reproduce"):
+            fail("verdict: " + transient["verdict"])
+        print("PASS: report %s, %s, %d-byte page; chart pixels: %s; flipped bit: %s" % (
+            report_json["signature"], report_json["stack_top"][0], size,
+            ", ".join("%s %d" % (n, counts[c]) for n, c in COLOURS.items()), transient["verdict"]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -16,13 +16,13 @@ TEST(Diagnosis, WithoutAKernelTheMonitorsVerdictStandsAndTheNotesSayWhy) {
   pb::FailureRecord f;
   f.set_kind(pb::HANG);
   f.set_icount(5000);
-  f.set_message("hang: interrupts disabled and none delivered for 4000 instructions\nmore");
+  f.set_message("no interrupt taken and no idle wait for 10.0 s of guest time (interrupts off)\nmore");
   std::vector<Event> ev = {{Icount(100), 0, InterruptDeliveryEvent{0x30}},
                            {Icount(200), 0, ClockReadingEvent{ClockRead::kPoll, 300}}};
   Diagnosis d = Diagnosis::make(ram, cpu, f, ev);
   EXPECT_EQ(d.kind, pb::HANG);
   EXPECT_EQ(d.cause, "interrupts disabled");
-  EXPECT_EQ(d.message, "hang: interrupts disabled and none delivered for 4000 instructions");
+  EXPECT_EQ(d.message, "no interrupt taken and no idle wait for 10.0 s of guest time (interrupts off)");
   EXPECT_EQ(d.icount, 5000u);
   ASSERT_EQ(d.notes.size(), 1u);
   EXPECT_EQ(d.notes[0].rfind("no kernel symbols: ", 0), 0u) << d.notes[0];

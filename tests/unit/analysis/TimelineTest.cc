@@ -51,13 +51,21 @@ TEST(Timeline, LanesComeInAFixedOrderAndEventsAfterTheFailureAreLeftOut) {
   EXPECT_EQ(t.lanes()[0].count, 1u);
 }
 
-TEST(Timeline, AtMostMaxEntriesTheLatestKept) {
+TEST(Timeline, ABusyLaneKeepsItsLatestEntriesAndCrowdsOutNoOther) {
   std::vector<Event> ev;
-  for (uint64_t i = 0; i < 100; ++i) ev.push_back(irq(i * 10, 0x30));
-  Timeline t = Timeline::build(ev, 1000, 1'000'000, 30);
-  EXPECT_EQ(t.entries().size(), 30u);
-  EXPECT_EQ(t.dropped(), 70u);
-  EXPECT_EQ(t.entries().front().icount, 700u);
+  for (uint64_t i = 0; i < 100; ++i) {
+    ev.push_back(irq(i * 10, 0x30));
+    for (uint64_t k = 0; k < 5; ++k) ev.push_back(clock(i * 10 + k, i * 10 + k, ClockRead::kTsc));
+  }
+  Timeline t = Timeline::build(ev, 1000, 1'000'000, 120);
+  ASSERT_EQ(t.lanes().size(), 2u);
+  EXPECT_EQ(t.lanes()[0].count, 100u);
+  EXPECT_EQ(t.lanes()[0].shown, 100u);
+  EXPECT_EQ(t.lanes()[1].count, 500u);
+  EXPECT_EQ(t.lanes()[1].shown, 120u);
+  EXPECT_EQ(t.dropped(), 380u);
+  EXPECT_EQ(t.entries().front().icount, 0u);  // the first interrupt
+  EXPECT_EQ(t.entries().size(), 220u);
 }
 
 TEST(Timeline, RunsOfOneLaneAreListedAsOne) {

@@ -38,7 +38,7 @@ TEST(TimelineChart, EachLaneIsDrawnInItsColourUpToTheFailureLine) {
 
 TEST(EventTap, KeepsWhatTheDoorAnsweredAndTheInterrupts) {
   VirtualClock clock;
-  EventTap tap(clock, 3);
+  EventTap tap(clock, nullptr, 3);
   clock.feedInput(std::vector<uint8_t>{'h', 'i'});
   uint8_t buf[8];
   EXPECT_EQ(tap.serialInput(Icount(5), buf, sizeof buf), 2u);
