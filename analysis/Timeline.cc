@@ -52,25 +52,6 @@ class GuestTime {
   std::vector<Anchor> anchors_;  // ascending icount; for one icount the latest time
 };
 
-const char* clockReasonName(ClockRead r) {
-  switch (r) {
-    case ClockRead::kPoll: return "poll";
-    case ClockRead::kTsc: return "tsc";
-    case ClockRead::kPit: return "pit";
-    case ClockRead::kRtc: return "rtc";
-    case ClockRead::kIdle: return "idle";
-    case ClockRead::kSerial: return "serial";
-  }
-  return "other";
-}
-
-std::string seconds(uint64_t ns) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%llu.%09llu s", static_cast<unsigned long long>(ns / 1000000000),
-                static_cast<unsigned long long>(ns % 1000000000));
-  return buf;
-}
-
 std::string quoted(const std::vector<uint8_t>& bytes) {
   std::string out = "'";
   for (size_t i = 0; i < bytes.size() && i < kMaxSerialShown; ++i) {
@@ -109,8 +90,8 @@ bool describe(const Event& e, std::pair<int, int>* key, std::string* lane, std::
     *what = quoted(s->data);
   } else if (auto* c = std::get_if<ClockReadingEvent>(&e.body)) {
     *key = {3, static_cast<int>(c->reason)};
-    *lane = std::string("clock ") + clockReasonName(c->reason);
-    *what = std::string(clockReasonName(c->reason)) + " " + seconds(c->value_ns);
+    *lane = std::string("clock ") + clockReadName(c->reason);
+    *what = std::string(clockReadName(c->reason)) + " " + formatGuestTime(c->value_ns);
   } else if (std::get_if<MachineDigestEvent>(&e.body)) {
     *key = {4, 0};
     *lane = "digest";
@@ -122,6 +103,13 @@ bool describe(const Event& e, std::pair<int, int>* key, std::string* lane, std::
 }
 
 }  // namespace
+
+std::string formatGuestTime(uint64_t ns) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%llu.%09llu s", static_cast<unsigned long long>(ns / 1000000000),
+                static_cast<unsigned long long>(ns % 1000000000));
+  return buf;
+}
 
 Timeline Timeline::build(const std::vector<Event>& events, uint64_t failure_icount,
                          uint64_t window_ns, size_t max_per_lane) {

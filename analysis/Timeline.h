@@ -17,6 +17,9 @@
 
 namespace tandem {
 
+// Guest time as "6.722996320 s".
+std::string formatGuestTime(uint64_t ns);
+
 struct TimelineEntry {
   uint64_t icount = 0;
   uint64_t ns = 0;   // guest time, ns since power-on

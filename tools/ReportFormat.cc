@@ -34,13 +34,6 @@ std::string beforeFailure(const Timeline& t, const TimelineEntry& e) {
   return buf;
 }
 
-std::string guestSeconds(uint64_t ns) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%llu.%09llu s", static_cast<unsigned long long>(ns / 1000000000),
-                static_cast<unsigned long long>(ns % 1000000000));
-  return buf;
-}
-
 std::string failureTitle(const Diagnosis& d) {
   std::string kind = failureKindName(d.kind);
   return d.cause.empty() || d.cause == kind ? kind : kind + ": " + d.cause;
@@ -74,8 +67,8 @@ std::string trapRegisters(const TrapFrame& t) {
 }
 
 std::string timelineSource(const Timeline& t) {
-  return "the last " + guestSeconds(t.windowNs()) + " of guest time before the failure at " +
-         guestSeconds(t.failureNs()) +
+  return "the last " + formatGuestTime(t.windowNs()) + " of guest time before the failure at " +
+         formatGuestTime(t.failureNs()) +
          (t.fromClock() ? " (times from the clock readings)"
                         : " (no clock readings: times from the instruction count, 1 ns each)");
 }
@@ -92,7 +85,7 @@ std::string reportText(const Diagnosis& d, const ReportSource& source) {
   row("signature", d.signature);
   if (!d.message.empty()) row("message", d.message);
   if (!d.panic_message.empty() && d.panic_message != d.message) row("panic", d.panic_message);
-  row("at", "icount " + std::to_string(d.icount) + ", guest time " + guestSeconds(d.timeline.failureNs()));
+  row("at", "icount " + std::to_string(d.icount) + ", guest time " + formatGuestTime(d.timeline.failureNs()));
   row("source", source.what);
   if (source.reproduced) row("replay", replayLine(source));
   if (d.task)

@@ -35,8 +35,6 @@ std::string replayLine(const ReportSource& source);
 
 // "oops: NULL pointer dereference", "panic: sysrq triggered crash".
 std::string failureTitle(const Diagnosis& d);
-// Guest time "6.722996320 s".
-std::string guestSeconds(uint64_t ns);
 // "#14 page fault, error code 0x0000, address 0x00000000", "interrupt, vector 0x30"
 std::string trapSummary(const TrapFrame& t);
 // "eax=00000026 ebx=... " over two lines.

@@ -17,7 +17,7 @@ std::string summaryTable(const Diagnosis& d, const ReportSource& source) {
   s += htmlRow("signature", code(d.signature));
   if (!d.panic_message.empty() && d.panic_message != d.message) s += htmlRow("panic", code(d.panic_message));
   s += htmlRow("at", "icount " + std::to_string(d.icount) + ", guest time " +
-                         htmlEscape(guestSeconds(d.timeline.failureNs())));
+                         htmlEscape(formatGuestTime(d.timeline.failureNs())));
   if (d.task)
     s += htmlRow("task", "pid " + std::to_string(d.task->pid) + " " + code(d.task->comm) +
                              (d.task->kernelThread() ? " (a kernel thread)" : ""));
