@@ -47,10 +47,12 @@ def record(tandem, args):
     r = run([tandem, "record"] + args + ["--json"])
     if r.returncode != 6:
         fail("tandem record exited %d, expected 6 (a failure recorded)\n%s" % (r.returncode, r.stderr[-3000:]))
-    ids = re.findall(r"\b[0-9a-f]{64}\b", r.stdout)
-    if not ids:
-        fail("tandem record printed no bundle id\n" + r.stdout[-2000:])
-    return ids[-1]
+    # The id is in the JSON line on stderr (on stdout it may follow the
+    # guest's last, unfinished console line).
+    summaries = [json.loads(line) for line in r.stderr.splitlines() if line.startswith("{")]
+    if not summaries or not re.fullmatch(r"[0-9a-f]{64}", summaries[-1].get("bundle", "")):
+        fail("tandem record reported no bundle\n--- stdout\n%s\n--- stderr\n%s" % (r.stdout[-1500:], r.stderr[-3000:]))
+    return summaries[-1]["bundle"]
 
 
 def report(tandem, bundle, html):
