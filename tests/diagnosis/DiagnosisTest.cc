@@ -134,6 +134,15 @@ TEST_F(CrashDiagnosis, NullDereferenceIsAPageFaultOopsInTheFaultingFunction) {
   EXPECT_EQ(d.modules, std::vector<std::string>{"tandem_crash"});
 }
 
+TEST_F(CrashDiagnosis, AnOopsThatDoesNotPanicStillNamesTheFaultingFunctionAndTask) {
+  // Without panic_on_oops the kernel kills the task and goes on; the
+  // failure detector stops the machine a little later.
+  const Failed& f = fail("echo 0 > /proc/sys/kernel/panic_on_oops; echo null | dd of=/proc/tandem-crash");
+  ASSERT_TRUE(f.diagnosis);
+  expectDiagnosis(*f.diagnosis, pb::OOPS, "NULL pointer dereference", "tandem_crash_null", "dd");
+  EXPECT_TRUE(f.diagnosis->panic_message.empty());
+}
+
 TEST_F(CrashDiagnosis, BugIsAnInvalidOpcodeOopsNamedAfterTheBugLine) {
   const Diagnosis& d = crash("bug");
   expectDiagnosis(d, pb::OOPS, "BUG", "tandem_crash_bug", "dd");
