@@ -18,18 +18,28 @@ void Recorder::log(Icount at, EventBody body) {
   ++events_;
 }
 
+void Recorder::answered(Icount at, ClockRead why, uint64_t ns) {
+  // Only what the replay cannot compute from icount and the last logged
+  // reading is logged (both clocks advance 1 ns per instruction between
+  // their jumps).
+  if (ns != shadow_.clockNs(at, why)) {
+    log(at, ClockReadingEvent{why, ns});
+    shadow_.setState(VirtualClockState{ns - at.value()});
+  }
+  last_ns_ = ns;
+  ring_.publish(at, ns);
+  detector_.onClock(at, ns);
+}
+
 uint64_t Recorder::clockNs(Icount at, ClockRead why) {
   uint64_t ns = live_.clockNs(at, why);
-  last_ns_ = ns;
-  log(at, ClockReadingEvent{why, ns});
+  answered(at, why, ns);
   if (why == ClockRead::kPoll && at.value() >= next_digest_ && machine_) {
     Sha256Digest d = machineDigest(*machine_);
     log(at, MachineDigestEvent{std::vector<uint8_t>(d.begin(), d.end())});
     ++digests_;
     next_digest_ = (at.value() / options_.digest_interval + 1) * options_.digest_interval;
   }
-  ring_.publish(at, ns);
-  detector_.onClock(at, ns);
   return ns;
 }
 
@@ -42,6 +52,8 @@ size_t Recorder::serialInput(Icount at, uint8_t* out, size_t max) {
 void Recorder::idleUntil(Icount at, uint64_t deadline_ns) {
   detector_.onIdle(at);
   live_.idleUntil(at, deadline_ns);
+  // The wait moved guest time on: the replay learns by how much here.
+  answered(at, ClockRead::kIdle, live_.clockNs(at, ClockRead::kIdle));
 }
 
 void Recorder::onInterrupt(Icount at, uint32_t eip, uint8_t vector) {

@@ -5,15 +5,18 @@
 // digest interval) it also logs a digest of the whole machine, so the
 // backup can prove it is still in step.
 //
-// Clock answers are logged with either clock: a clock derived from icount
-// still depends on how long the guest idled, which depends on when input
-// arrived.
+// A reading is logged only when it differs from one nanosecond per
+// instruction since the last logged reading, which the replayer computes
+// the same way: a virtual clock logs only its idle skips; a host clock,
+// which follows the wall clock, nearly every reading. Every idle wait logs
+// where guest time stands after it when that moved.
 #pragma once
 
 #include <cstdint>
 
 #include "logger/EventRing.h"
 #include "logger/FailureDetector.h"
+#include "logger/VirtualClock.h"
 #include "vmm/Door.h"
 #include "vmm/Machine.h"
 
@@ -46,6 +49,7 @@ class Recorder final : public Door, public MachineObserver {
 
  private:
   void log(Icount at, EventBody body);
+  void answered(Icount at, ClockRead why, uint64_t ns);
   uint32_t eip() const { return machine_ ? machine_->cpu().currentEip() : 0; }
 
   Door& live_;
@@ -53,6 +57,7 @@ class Recorder final : public Door, public MachineObserver {
   FailureDetector& detector_;
   RecorderOptions options_;
   Machine* machine_ = nullptr;
+  VirtualClock shadow_;  // what the replay will compute for an unlogged reading
   uint64_t next_digest_;
   uint64_t last_ns_ = 0;
   uint64_t events_ = 0;

@@ -77,7 +77,7 @@ void Backup::checkpoint() {
   cp_.state = m.saveState();
   if (!cp_.ram) cp_.ram = std::make_unique<PhysMemory>(m.memory().size());
   std::memcpy(cp_.ram->base(), m.memory().base(), m.memory().size());
-  cp_.guest_ns = door_.lastNs();
+  cp_.guest_ns = door_.guestNsAt(m.icount());
   cp_.detector = detector_.saveState();
   (void)source_.takeReplayed();
 }
@@ -180,7 +180,7 @@ int Backup::run() {
         f.set_wall_time_ns(wallNs());
         f.set_message("the primary's process ended without closing its log");
       }
-      return freeze(f, snapshotOf(m.saveState(), door_.lastNs(), detector_.saveState()), m.memory(),
+      return freeze(f, snapshotOf(m.saveState(), door_.guestNsAt(m.icount()), detector_.saveState()), m.memory(),
                     std::move(events));
     }
     uint64_t published = ring_.publishedNs();

@@ -5,8 +5,10 @@
 // way. The first disagreement is a divergence: it is kept (with what was
 // expected and what happened) and the machine is asked to stop.
 //
-// For a recording made with a clock derived from icount, the door also
-// answers icountAtNs() the way that clock would, from the last reading.
+// Clock readings: the recorder logs only the readings it could not predict
+// as one nanosecond per instruction since the last logged one (a virtual
+// clock's readings between idle skips; a host clock's are nearly all
+// logged), so the door computes every other reading the same way.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +40,8 @@ struct Divergence {
 
 class ReplayDoor final : public Door, public MachineObserver {
  public:
-  // `virtual_clock`: the recording's clock was derived from icount.
+  // `virtual_clock`: the recording's clock mapped deadlines to icounts
+  // (icountAtNs()); a host clock did not.
   ReplayDoor(EventSource& events, FailureDetector* detector, bool virtual_clock,
              int64_t boot_epoch_seconds);
 
@@ -61,6 +64,8 @@ class ReplayDoor final : public Door, public MachineObserver {
   // The machine asked for an event after the last one.
   bool ended() const { return ended_; }
   uint64_t lastNs() const { return last_ns_; }
+  // Guest time at `at` as the clock computes it (a snapshot's guest time).
+  uint64_t guestNsAt(Icount at) const { return at.value() + clock_.state().idle_ns; }
   uint64_t lastMatchIcount() const { return last_match_; }
   uint64_t digestsChecked() const { return digests_; }
   uint64_t eventsReplayed() const { return replayed_; }
@@ -73,12 +78,16 @@ class ReplayDoor final : public Door, public MachineObserver {
   void diverge(Icount at, const std::string& expected, const std::string& happened);
   std::string describeNext();
   void checkDigest(Icount at);
+  // Answers a clock question: the logged reading if there is one for it,
+  // else the computed one.
+  uint64_t answer(Icount at, ClockRead why);
+  void setTime(Icount at, uint64_t guest_ns);
 
   EventSource& events_;
   FailureDetector* detector_;
-  bool virtual_clock_;
   int64_t boot_epoch_;
-  VirtualClock clock_;  // for icountAtNs() of a virtual-clock recording
+  bool virtual_clock_;
+  VirtualClock clock_;  // computes the readings the log leaves out
   Machine* machine_ = nullptr;
   std::optional<Divergence> divergence_;
   bool ended_ = false;

@@ -14,7 +14,7 @@ TEST(ReplayDoor, AnswersEveryQuestionFromTheLogInOrder) {
                     at(0, SerialInputEvent{{'a', 'b'}}),
                     at(50, InterruptDeliveryEvent{0x20}),
                     at(80, ClockReadingEvent{ClockRead::kTsc, 95})});
-  ReplayDoor door(log, nullptr, false, 1234);
+  ReplayDoor door(log, nullptr, true, 1234);
   EXPECT_EQ(door.bootEpochSeconds(), 1234);
   EXPECT_EQ(door.clockNs(Icount(0), ClockRead::kPoll), 10u);
   uint8_t buf[16];
@@ -23,46 +23,66 @@ TEST(ReplayDoor, AnswersEveryQuestionFromTheLogInOrder) {
   EXPECT_EQ(door.serialInput(Icount(0), buf, sizeof buf), 0u);  // nothing more at this poll
   door.onInterrupt(Icount(50), 0, 0x20);
   EXPECT_EQ(door.clockNs(Icount(80), ClockRead::kTsc), 95u);
+  // Not logged: computed, one nanosecond per instruction from the last reading.
+  EXPECT_EQ(door.clockNs(Icount(90), ClockRead::kTsc), 105u);
+  EXPECT_EQ(door.icountAtNs(1000), 985u);
   EXPECT_FALSE(door.divergence());
   EXPECT_FALSE(door.ended());
   EXPECT_EQ(door.eventsReplayed(), 4u);
-  EXPECT_EQ(door.icountAtNs(1000), std::nullopt);  // a host clock has no icount mapping
 }
 
-TEST(ReplayDoor, AQuestionAtAnotherIcountIsADivergenceNamingBoth) {
-  VectorSource log({at(100, ClockReadingEvent{ClockRead::kTsc, 7})});
-  ReplayDoor door(log, nullptr, false, 0);
-  door.clockNs(Icount(99), ClockRead::kTsc);
+TEST(ReplayDoor, AReadingLoggedForAnotherIcountOrReasonIsNotTakenEarly) {
+  VectorSource log({at(100, ClockReadingEvent{ClockRead::kTsc, 700})});
+  ReplayDoor door(log, nullptr, true, 0);
+  door.resume(Icount(0), 50);
+  EXPECT_EQ(door.clockNs(Icount(99), ClockRead::kTsc), 149u);   // computed
+  EXPECT_EQ(door.clockNs(Icount(100), ClockRead::kPit), 150u);  // another reason: computed
+  EXPECT_EQ(door.clockNs(Icount(100), ClockRead::kTsc), 700u);  // the logged jump
+  EXPECT_EQ(door.clockNs(Icount(101), ClockRead::kTsc), 701u);
+  EXPECT_FALSE(door.divergence());
+}
+
+TEST(ReplayDoor, ALoggedReadingAskedFromAnotherInstructionIsADivergence) {
+  VectorSource log({Event{Icount(100), 0xc0001000, ClockReadingEvent{ClockRead::kTsc, 7}}});
+  ReplayDoor door(log, nullptr, true, 0);
+  door.clockNs(Icount(100), ClockRead::kTsc);  // no machine: eip 0
   ASSERT_TRUE(door.divergence());
-  EXPECT_EQ(door.divergence()->icount, 99u);
-  EXPECT_NE(door.divergence()->what.find("clock read (tsc) = 7 ns at icount 100"), std::string::npos)
+  EXPECT_EQ(door.divergence()->icount, 100u);
+  EXPECT_NE(door.divergence()->what.find("clock read (tsc) = 7 ns at icount 100 eip c0001000"),
+            std::string::npos)
       << door.divergence()->what;
-  EXPECT_NE(door.divergence()->what.find("clock read (tsc) at icount 99"), std::string::npos);
 }
 
-TEST(ReplayDoor, AnotherReasonOrInterruptVectorIsADivergence) {
-  VectorSource a({at(5, ClockReadingEvent{ClockRead::kPit, 7})});
-  ReplayDoor d1(a, nullptr, false, 0);
-  d1.clockNs(Icount(5), ClockRead::kRtc);
-  EXPECT_TRUE(d1.divergence());
-
+TEST(ReplayDoor, AnotherInterruptVectorIsADivergenceNamingBoth) {
   VectorSource b({at(5, InterruptDeliveryEvent{0x20})});
-  ReplayDoor d2(b, nullptr, false, 0);
+  ReplayDoor d2(b, nullptr, true, 0);
   d2.onInterrupt(Icount(5), 0, 0x21);
   ASSERT_TRUE(d2.divergence());
+  EXPECT_NE(d2.divergence()->what.find("expected interrupt vector 32"), std::string::npos);
   EXPECT_NE(d2.divergence()->what.find("vector 33"), std::string::npos);
 }
 
-TEST(ReplayDoor, RunningPastTheLastEventEndsTheReplayWithoutDiverging) {
+TEST(ReplayDoor, AnInterruptAfterTheLastEventEndsTheReplayWithoutDiverging) {
   VectorSource log({at(0, ClockReadingEvent{ClockRead::kPoll, 1})});
-  ReplayDoor door(log, nullptr, false, 0);
+  ReplayDoor door(log, nullptr, true, 0);
   door.clockNs(Icount(0), ClockRead::kPoll);
   uint8_t buf[4];
   EXPECT_EQ(door.serialInput(Icount(0), buf, 4), 0u);
-  EXPECT_FALSE(door.ended());  // looking for optional input does not end it
   door.clockNs(Icount(200000), ClockRead::kPoll);
+  EXPECT_FALSE(door.ended());  // readings past the log are computed
+  door.onInterrupt(Icount(300000), 0, 0x20);
   EXPECT_TRUE(door.ended());
   EXPECT_FALSE(door.divergence());
+}
+
+TEST(ReplayDoor, AnIdleWaitTakesTheJumpLoggedForIt) {
+  VectorSource log({at(1000, ClockReadingEvent{ClockRead::kIdle, 5000})});
+  ReplayDoor door(log, nullptr, true, 0);
+  door.resume(Icount(0), 0);
+  EXPECT_EQ(door.clockNs(Icount(1000), ClockRead::kPoll), 1000u);
+  door.idleUntil(Icount(1000), 5000);
+  EXPECT_EQ(door.clockNs(Icount(1000), ClockRead::kPoll), 5000u);
+  EXPECT_EQ(door.eventsReplayed(), 1u);
 }
 
 TEST(ReplayDoor, AVirtualClockRecordingMapsDeadlinesToIcountsFromTheLastReading) {
@@ -77,7 +97,7 @@ TEST(ReplayDoor, AVirtualClockRecordingMapsDeadlinesToIcountsFromTheLastReading)
 
 TEST(ReplayDoor, InputLongerThanTheRoomTheGuestHasIsADivergence) {
   VectorSource log({at(0, SerialInputEvent{std::vector<uint8_t>(20, 'x')})});
-  ReplayDoor door(log, nullptr, false, 0);
+  ReplayDoor door(log, nullptr, true, 0);
   uint8_t buf[16];
   EXPECT_EQ(door.serialInput(Icount(0), buf, sizeof buf), 0u);
   EXPECT_TRUE(door.divergence());
