@@ -13,7 +13,10 @@ struct Anchor {
   uint64_t icount, ns;
 };
 
-// Guest time at any icount, from the clock readings among the events.
+// Guest time at any icount, as the replay computes it (replayer/ReplayDoor.h):
+// the last clock reading logged at or before it, plus one nanosecond per
+// instruction since (a recording logs only readings that differ from
+// that), never past the next reading.
 class GuestTime {
  public:
   explicit GuestTime(const std::vector<Event>& events) {
@@ -32,23 +35,15 @@ class GuestTime {
     auto next = std::upper_bound(anchors_.begin(), anchors_.end(), icount,
                                  [](uint64_t x, const Anchor& a) { return x < a.icount; });
     if (next == anchors_.begin()) {
-      double back = static_cast<double>(next->icount - icount) * rate(0);
-      return back >= static_cast<double>(next->ns) ? 0 : next->ns - static_cast<uint64_t>(back);
+      uint64_t back = next->icount - icount;
+      return back >= next->ns ? 0 : next->ns - back;
     }
     const Anchor& a = *std::prev(next);
-    double r = next == anchors_.end() ? rate(anchors_.size() - 2)
-                                      : rate(static_cast<size_t>(next - anchors_.begin()) - 1);
-    return a.ns + static_cast<uint64_t>(static_cast<double>(icount - a.icount) * r);
+    uint64_t ns = a.ns + (icount - a.icount);
+    return next == anchors_.end() ? ns : std::min(ns, next->ns);
   }
 
  private:
-  // ns per instruction between anchors i and i + 1 (1 when there is no pair).
-  double rate(size_t i) const {
-    if (anchors_.size() < 2 || i + 1 >= anchors_.size()) return 1.0;
-    const Anchor &a = anchors_[i], &b = anchors_[i + 1];
-    if (b.ns < a.ns) return 0.0;
-    return static_cast<double>(b.ns - a.ns) / static_cast<double>(b.icount - a.icount);
-  }
   std::vector<Anchor> anchors_;  // ascending icount; for one icount the latest time
 };
 

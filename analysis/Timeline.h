@@ -2,11 +2,11 @@
 // CPU took, bytes that arrived on the console, clock readings and digests,
 // from the event list a bundle (or a watched run) holds.
 //
-// Only clock readings carry a time. Every other event's time is
-// interpolated by icount between the readings around it (past the last
-// one, at the rate of the last two). Without any reading (a guest on the
-// virtual clock logs none) the time is the icount at the virtual clock's
-// rate of one instruction per nanosecond.
+// Only clock readings carry a time. Every other event's time is the last
+// reading's plus one nanosecond per instruction since, as the replay
+// computes the readings a recording leaves out. Without any reading the
+// time is the icount at the virtual clock's rate of one instruction per
+// nanosecond.
 #pragma once
 
 #include <cstdint>

@@ -13,17 +13,18 @@ Event input(uint64_t icount, std::string text) {
   return {Icount(icount), 0, SerialInputEvent{std::vector<uint8_t>(text.begin(), text.end())}};
 }
 
-TEST(Timeline, EventsBetweenClockReadingsAreTimedByInterpolation) {
-  // 2 ns per instruction between the readings, then at that rate on.
-  std::vector<Event> ev = {clock(1000, 50000), irq(1500, 0x30), clock(2000, 52000), irq(2100, 0x30)};
+TEST(Timeline, EventsAfterAClockReadingAreOneNanosecondPerInstructionLater) {
+  std::vector<Event> ev = {irq(400, 0x30), clock(1000, 50000), irq(1500, 0x30), clock(1600, 50300),
+                           clock(2000, 52000), irq(2100, 0x30)};
   Timeline t = Timeline::build(ev, 2500, 1'000'000);
   EXPECT_TRUE(t.fromClock());
-  EXPECT_EQ(t.failureNs(), 53000u);
-  ASSERT_EQ(t.entries().size(), 4u);
-  EXPECT_EQ(t.entries()[1].ns, 51000u);
-  EXPECT_EQ(t.entries()[3].ns, 52200u);
-  EXPECT_EQ(t.entries()[1].what, "vector 0x30");
-  EXPECT_EQ(t.entries()[0].what, "poll 0.000050000 s");
+  EXPECT_EQ(t.failureNs(), 52500u);
+  ASSERT_EQ(t.entries().size(), 6u);
+  EXPECT_EQ(t.entries()[0].ns, 49400u);
+  EXPECT_EQ(t.entries()[2].ns, 50300u);  // 50500, but never past the next reading
+  EXPECT_EQ(t.entries()[5].ns, 52100u);
+  EXPECT_EQ(t.entries()[0].what, "vector 0x30");
+  EXPECT_EQ(t.entries()[1].what, "poll 0.000050000 s");
 }
 
 TEST(Timeline, WithoutClockReadingsTheIcountIsTheTime) {
