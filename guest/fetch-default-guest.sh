@@ -1,7 +1,9 @@
 #!/bin/sh
 # Fetches and builds tandem's default guest: Debian bookworm's newest
 # linux-image-6.1.0-*-686-unsigned (i386) and busybox-static (i386), with an
-# initramfs built from guest/init and guest/workloads/*.sh.
+# initramfs built from guest/init and guest/workloads/*.sh, and the
+# crash-injection module guest/crash/tandem_crash.c built against the same
+# kernel's linux-headers package (i386, with the host's linux-kbuild tools).
 #
 # The result is cached in ${TANDEM_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tandem/guest}:
 #   vmlinuz            the kernel (bzImage)
@@ -9,6 +11,7 @@
 #   kernel-version     e.g. 6.1.0-50-686
 #   config             the kernel's build configuration
 #   busybox            the static i386 busybox the initramfs was built from
+#   headers-VERSION/   the kernel's headers and kbuild tools, for the module
 #   manifest           package versions, input hash and SHA-256 of every file
 # A second run downloads nothing; a change to the init or workload scripts
 # (or to this script) rebuilds only the initramfs. Concurrent runs are
@@ -46,7 +49,7 @@ die() {
     exit 1
 }
 
-for tool in apt-get apt-cache dpkg dpkg-deb cpio gzip flock sha256sum; do
+for tool in apt-get apt-cache dpkg dpkg-deb cpio gzip flock sha256sum make strip; do
     command -v "$tool" >/dev/null 2>&1 ||
         die "'$tool' not found (a Debian system with scripts/install-deps.sh run is needed)"
 done
@@ -65,7 +68,7 @@ sha256() { sha256sum "$1" | cut -d' ' -f1; }
 inputs_hash() {
     (
         cd "$here"
-        for f in fetch-default-guest.sh init workloads/*.sh; do
+        for f in fetch-default-guest.sh init workloads/*.sh crash/Kbuild crash/*.c; do
             printf '%s\n' "$f"
             sha256 "$f"
         done
@@ -169,15 +172,67 @@ fetch_packages() {
     } >"$work/packages"
 }
 
-# Builds $work/out/initramfs.cpio.gz from $1 (a busybox binary) and the
-# scripts next to this one. Timestamps, owners and order are fixed so the
+# Makes sure $cache/headers-VERSION holds the kernel's linux-headers
+# packages (i386 and the common part) and the host's linux-kbuild tools, all
+# of the kernel package's exact version $1, unpacked but not installed, so
+# an external module builds against them. Sets $headers to the directory to
+# build in.
+fetch_headers() {
+    pkgver=$1
+    version=$(cat "$work/out/kernel-version" 2>/dev/null || cat "$cache/kernel-version")
+    dir="$cache/headers-$version"
+    hdr="$dir/usr/src/linux-headers-$version"
+    headers=$hdr
+    [ -f "$dir/.complete" ] && return
+    ensure_indexes
+    common="linux-headers-${version%-*}-common"
+    kbuild="linux-kbuild-$(echo "$version" | cut -d. -f1,2)"
+    mkdir -p "$work/headers-debs"
+    for p in "linux-headers-$version:i386=$pkgver" "$common=$pkgver" "$kbuild=$pkgver"; do
+        (cd "$work/headers-debs" && apt-get download -q "$p" >>"$work/apt-download.log" 2>&1) || {
+            cat "$work/apt-download.log" >&2
+            die "apt-get download $p failed"
+        }
+    done
+    rm -rf "$dir"
+    for deb in "$work"/headers-debs/*.deb; do
+        dpkg-deb -x "$deb" "$dir" >&2 || die "cannot extract $deb"
+    done
+    # The flavour's Makefile includes the common part by its installed path.
+    [ -f "$hdr/Makefile" ] && [ -d "$dir/usr/src/$common" ] ||
+        die "the headers packages of $version hold no $hdr/Makefile or $common"
+    echo "include $dir/usr/src/$common/Makefile" >"$hdr/Makefile"
+    touch "$dir/.complete"
+}
+
+# Builds tandem_crash.ko against the headers in $1 into $work/out. The
+# build directory is fixed, so the same inputs give the same bytes.
+build_module() {
+    build="$cache/module-build"
+    rm -rf "$build"
+    mkdir -p "$build"
+    cp "$here"/crash/Kbuild "$here"/crash/*.c "$build/"
+    make -C "$1" M="$build" modules >"$work/module-build.log" 2>&1 || {
+        cat "$work/module-build.log" >&2
+        die "cannot build the crash module against $1"
+    }
+    strip --strip-debug -o "$work/out/tandem_crash.ko" "$build/tandem_crash.ko" ||
+        die "cannot strip $build/tandem_crash.ko"
+    rm -rf "$build"
+}
+
+# Builds $work/out/initramfs.cpio.gz from $1 (a busybox binary), $2 (the
+# crash module) and the scripts next to this one. Timestamps, owners and order are fixed so the
 # same inputs give the same bytes.
 build_initramfs() {
     root="$work/root"
     rm -rf "$root"
     mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" "$root/proc" \
-        "$root/sys" "$root/dev" "$root/tmp" "$root/root" "$root/etc" "$root/workloads"
+        "$root/sys" "$root/dev" "$root/tmp" "$root/root" "$root/etc" "$root/workloads" \
+        "$root/lib/modules"
     cp "$1" "$root/bin/busybox"
+    cp "$2" "$root/lib/modules/tandem_crash.ko"
+    chmod 644 "$root/lib/modules/tandem_crash.ko"
     chmod 755 "$root/bin/busybox"
     ln -s busybox "$root/bin/sh"
     cp "$here/init" "$root/init"
@@ -196,6 +251,7 @@ build_initramfs() {
 # Moves the built files into the cache (each by rename) and writes the
 # manifest last.
 install_outputs() {
+    rm -f "$work/out/tandem_crash.ko"  # it lives in the initramfs
     for f in "$work"/out/*; do
         mv -f "$f" "$cache/${f##*/}"
     done
@@ -237,7 +293,9 @@ if [ "$refresh" = 0 ] && cached_ok vmlinuz && cached_ok busybox && cached_ok con
     work=$(mktemp -d "$cache/build.XXXXXX")
     mkdir -p "$work/out"
     sed -n '/^kernel_package \|^busybox_package /p' "$cache/manifest" >"$work/packages"
-    build_initramfs "$cache/busybox"
+    fetch_headers "$(sed -n 's/^kernel_package [^ ]* //p' "$work/packages")"
+    build_module "$headers"
+    build_initramfs "$cache/busybox" "$work/out/tandem_crash.ko"
     install_outputs
     print_paths
     exit 0
@@ -245,6 +303,8 @@ fi
 
 work=$(mktemp -d "$cache/build.XXXXXX")
 fetch_packages
-build_initramfs "$work/out/busybox"
+fetch_headers "$(sed -n 's/^kernel_package [^ ]* //p' "$work/packages")"
+build_module "$headers"
+build_initramfs "$work/out/busybox" "$work/out/tandem_crash.ko"
 install_outputs
 print_paths

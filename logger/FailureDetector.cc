@@ -175,6 +175,7 @@ Status FailureDetector::restoreState(std::span<const uint8_t> bytes) {
            progress_ns = r.plain<uint64_t>();
   uint8_t flags = r.plain<uint8_t>();
   if (!r.ok || !r.in.empty() || flags > 3) return makeError("the failure detector's state is damaged");
+  detected_.reset();  // the state is from before any detection
   line_ = std::move(line);
   panic_ = std::move(panic);
   oops_ = std::move(oops);

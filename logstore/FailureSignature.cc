@@ -10,6 +10,7 @@ namespace {
 bool isHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 bool isDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 bool isWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool isAlpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 
 // Skips a printk timestamp "[   12.345678] " at the start of a line.
 size_t skipTimestamp(std::string_view s, size_t i) {
@@ -56,6 +57,16 @@ std::string normaliseFailureText(std::string_view s) {
         i = j;
         continue;
       }
+      // Decimal digits with a unit after them ("22s", "4ms"): the unit stays.
+      size_t k = i;
+      while (k < s.size() && isDigit(s[k])) ++k;
+      size_t unit = k;
+      while (unit < s.size() && isAlpha(s[unit])) ++unit;
+      if (k > i && unit > k && (unit >= s.size() || !isWordChar(s[unit]))) {
+        out.push_back('#');
+        i = k;
+        continue;
+      }
     }
     out.push_back(c);
     ++i;
@@ -87,9 +98,22 @@ std::string failureKindName(pb::FailureKind kind) {
   return name;
 }
 
+std::string_view firstMessageLine(std::string_view message) {
+  size_t pos = 0;
+  while (pos < message.size()) {
+    size_t nl = message.find('\n', pos);
+    std::string_view line = message.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    if (!normaliseFailureText(line).empty()) return line;
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+  }
+  return {};
+}
+
 std::string failureSignature(pb::FailureKind kind, const std::vector<std::string>& stack_top,
                              std::string_view message) {
-  std::string text = "tandem-signature-v1\n" + failureKindName(kind) + "\n";
+  // v2: the message line counts even with a stack (v1 used it only without).
+  std::string text = "tandem-signature-v2\n" + failureKindName(kind) + "\n";
   size_t frames = 0;
   for (const std::string& f : stack_top) {
     std::string n = normaliseFrame(f);
@@ -97,7 +121,7 @@ std::string failureSignature(pb::FailureKind kind, const std::vector<std::string
     text += "frame " + n + "\n";
     if (++frames == kSignatureFrames) break;
   }
-  if (frames == 0) text += "message " + normaliseFailureText(message) + "\n";
+  text += "message " + normaliseFailureText(firstMessageLine(message)) + "\n";
   Sha256Digest d = sha256(text.data(), text.size());
   return failureKindName(kind) + "-" + toHex(std::span<const uint8_t>(d.data(), 8));
 }

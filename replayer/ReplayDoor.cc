@@ -10,18 +10,6 @@
 namespace tandem {
 namespace {
 
-const char* clockReadName(ClockRead why) {
-  switch (why) {
-    case ClockRead::kPoll: return "poll";
-    case ClockRead::kTsc: return "tsc";
-    case ClockRead::kPit: return "pit";
-    case ClockRead::kRtc: return "rtc";
-    case ClockRead::kIdle: return "idle";
-    case ClockRead::kSerial: return "serial";
-  }
-  return "?";
-}
-
 std::string where(Icount at, uint32_t eip) {
   char buf[64];
   std::snprintf(buf, sizeof buf, " at icount %" PRIu64 " eip %08x", at.value(), eip);

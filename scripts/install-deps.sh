@@ -13,6 +13,8 @@ libzstd-dev zstd liblmdb-dev lmdb-utils zlib1g-dev liblzma-dev
 gdb nasm gcc-multilib binutils python3
 qemu-system-x86
 cpio xz-utils gzip file
+libelf1 make
+chromium fonts-dejavu-core
 "
 
 missing=""

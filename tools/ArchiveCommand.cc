@@ -11,6 +11,7 @@
 #include "logstore/ArchiveVerifier.h"
 #include "tools/ArchiveFormat.h"
 #include "tools/Args.h"
+#include "tools/Html.h"
 #include "tools/Json.h"
 
 namespace tandem::cli {
@@ -207,6 +208,10 @@ int runSummary(Context& c) {
   auto entries = (*a)->entries();
   if (!entries) return fail(c, entries.error().message);
   ArchiveSummary s = summarize(*entries, nowNs(), *since);
+  if (auto html = c.args.get("html")) {
+    if (Status st = writeHtmlFile(*html, summaryHtml(s)); !st)
+      return usageError(c.name, "--html: " + st.error().message);
+  }
   if (c.json) {
     JsonWriter w;
     summaryJson(w, s);
@@ -255,9 +260,11 @@ const std::vector<Subcommand>& subcommands() {
        {{"keep-days", true, "remove failures seen more than N days ago", "N"},
         {"max-bytes", true, "then remove the oldest until stored bytes fit", "SIZE"}},
        runPrune},
-      {"summary", "tandem archive summary [--since 24h] [--json]",
+      {"summary", "tandem archive summary [--since 24h] [--json] [--html FILE]",
        "failures per signature in a time window, with first/last seen and which are new",
-       {{"since", true, "the window (default 24h)", "AGE"}}, runSummary},
+       {{"since", true, "the window (default 24h)", "AGE"},
+        {"html", true, "also write the summary as an HTML page", "FILE"}},
+       runSummary},
       {"verify", "tandem archive verify [--json]", "check every page, checksum and reference", {}, runVerify},
   };
   return list;

@@ -2,11 +2,13 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
 #include "logstore/Archive.h"
 #include "logstore/FailureSignature.h"
+#include "tools/Html.h"
 
 namespace tandem::cli {
 namespace {
@@ -200,6 +202,33 @@ void summaryJson(JsonWriter& w, const ArchiveSummary& s) {
     w.field("latest_id", g.latest_id).field("message", g.message).endObject();
   }
   w.endArray().endObject();
+}
+
+std::string summaryHtml(const ArchiveSummary& s) {
+  size_t fresh = 0;
+  uint64_t most = 1;
+  for (const auto& g : s.signatures) {
+    fresh += g.is_new;
+    most = std::max(most, g.in_window);
+  }
+  std::string title = "tandem: failures from " + formatTime(s.window_start_ns) + " to " + formatTime(s.now_ns);
+  std::string out = htmlPageBegin(title);
+  out += "<h1>" + htmlEscape(title) + "</h1>\n<div class=\"sub\">" + std::to_string(s.failures) + " failure(s), " +
+         std::to_string(s.signatures.size()) + " signature(s), " + std::to_string(fresh) + " new</div>\n";
+  if (s.signatures.empty()) return out + htmlPageEnd();
+  out += "<table class=\"grid\">\n<tr><th>count</th><th></th><th>total</th><th>kind</th><th>signature</th>"
+         "<th>first seen</th><th>last seen</th><th>latest</th><th>message</th></tr>\n";
+  for (const auto& g : s.signatures) {
+    int width = static_cast<int>(120 * g.in_window / most);
+    out += "<tr><td>" + std::to_string(g.in_window) + "</td><td><svg width=\"124\" height=\"12\" role=\"img\">"
+           "<rect x=\"0\" y=\"1\" width=\"" + std::to_string(std::max(width, 2)) +
+           "\" height=\"10\" fill=\"#1f6fd1\"/></svg></td><td>" + std::to_string(g.total) + "</td><td>" +
+           htmlEscape(g.kind) + "</td><td><code>" + htmlEscape(g.signature) + "</code>" +
+           (g.is_new ? " <span class=\"new\">new</span>" : "") + "</td><td class=\"nowrap\">" +
+           formatTime(g.first_seen_ns) + "</td><td class=\"nowrap\">" + formatTime(g.last_seen_ns) + "</td><td><code>" + htmlEscape(g.latest_id) +
+           "</code></td><td>" + htmlEscape(oneLine(g.message, 120)) + "</td></tr>\n";
+  }
+  return out + "</table>\n" + htmlPageEnd();
 }
 
 }  // namespace tandem::cli

@@ -27,5 +27,8 @@ void showJson(JsonWriter& w, const pb::ArchiveEntry& e, const BundleReader& read
 
 std::string summaryText(const ArchiveSummary& s);
 void summaryJson(JsonWriter& w, const ArchiveSummary& s);
+// The nightly summary as one self-contained HTML page: a row per
+// signature with a bar for its count in the window, new ones marked.
+std::string summaryHtml(const ArchiveSummary& s);
 
 }  // namespace tandem::cli

@@ -116,7 +116,8 @@ Result<uint64_t> parseDuration(const std::string& option, const std::string& tex
 std::string usageText(const std::string& synopsis, const std::vector<OptionSpec>& specs) {
   std::string s = "usage: " + synopsis + "\n";
   for (const auto& o : specs) {
-    std::string left = "  --" + o.name + (o.takes_value ? " " + o.value_name : "");
+    std::string left = (o.name.size() == 1 ? "  -" : "  --") + o.name +
+                       (o.takes_value ? " " + o.value_name : "");
     if (left.size() < 28) left.resize(28, ' ');
     else left += "  ";
     s += left + o.help + "\n";

@@ -19,6 +19,9 @@ struct Command {
 int cmdRun(const Args& args);
 int cmdGdbLive(const Args& args);
 int cmdGdb(const Args& args);  // tools/GdbCommand.cc
+int cmdSymbols(const Args& args);
+int cmdCore(const Args& args);
+int cmdReport(const Args& args);
 int cmdArchive(const Args& args);  // tools/ArchiveCommand.cc
 int cmdRecord(const Args& args);   // tools/RecordCommand.cc
 int cmdReplay(const Args& args);   // tools/ReplayCommand.cc

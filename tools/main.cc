@@ -15,6 +15,10 @@ const std::vector<Command>& commands() {
       {"replay", "replay a bundle to its failure and say whether it reproduced", cmdReplay},
       {"gdb", "debug a replayed bundle with gdb, forward and backward", cmdGdb},
       {"gdb-live", "boot a guest and debug it live with gdb (no recording)", cmdGdbLive},
+      {"symbols", "recover the guest kernel's symbols from its memory as an ELF file for gdb",
+       cmdSymbols},
+      {"core", "write an ELF core file of one guest process", cmdCore},
+      {"report", "diagnose a failure: kind, signature, oops, task, backtrace, log, events", cmdReport},
       {"archive", "keep failure bundles: ingest, list, show, export, prune, summary, verify",
        cmdArchive},
   };

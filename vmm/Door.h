@@ -28,6 +28,19 @@ enum class ClockRead : uint8_t {
   kSerial = 5,  // a UART restarting its receive timeout when the guest reads a byte
 };
 
+// "poll", "tsc", "pit", "rtc", "idle", "serial" ("?" for a value out of range).
+inline const char* clockReadName(ClockRead why) {
+  switch (why) {
+    case ClockRead::kPoll: return "poll";
+    case ClockRead::kTsc: return "tsc";
+    case ClockRead::kPit: return "pit";
+    case ClockRead::kRtc: return "rtc";
+    case ClockRead::kIdle: return "idle";
+    case ClockRead::kSerial: return "serial";
+  }
+  return "?";
+}
+
 class Door {
  public:
   virtual ~Door() = default;

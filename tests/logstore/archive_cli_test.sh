@@ -46,6 +46,10 @@ expect_status 0 "$TANDEM" archive summary --archive "$A" --since 24h --json
 [ "$(json 'd["signatures"][0]["new"]' <"$T/out")" = True ] || fail "summary marks the new signature"
 expect_status 0 "$TANDEM" archive summary --archive "$A"
 grep -q "2 failure(s), 1 signature(s), 1 new" "$T/out" || fail "summary text: $(cat "$T/out")"
+expect_status 0 "$TANDEM" archive summary --archive "$A" --since 24h --html "$T/summary.html"
+grep -q "<code>$SIG</code> <span class=\"new\">new</span>" "$T/summary.html" || fail "summary page lacks $SIG"
+grep -q "2 failure(s), 1 signature(s), 1 new" "$T/summary.html" || fail "summary page counts"
+! grep -Eq "<script|<link|src=|href=|url\(" "$T/summary.html" || fail "summary page refers outside itself"
 
 expect_status 0 "$TANDEM" archive show "$OLD" --archive "$A"
 grep -q "old_bug" "$T/out" || fail "show lacks the stack"

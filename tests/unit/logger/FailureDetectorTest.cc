@@ -39,6 +39,18 @@ TEST_F(DetectorTest, APanicIsDetectedWhenTheKernelClosesItsReport) {
   EXPECT_EQ(d.detected()->message, "Kernel panic - not syncing: sysrq triggered crash");
 }
 
+TEST_F(DetectorTest, RestoringAStateFromBeforeAFailureForgetsTheDetection) {
+  std::vector<uint8_t> before = d.saveState();
+  print("Kernel panic - not syncing: sysrq triggered crash\n");
+  d.onExit(MachineExit::kReset, Icount(100));
+  ASSERT_TRUE(d.detected());
+  ASSERT_TRUE(d.restoreState(before));
+  EXPECT_FALSE(d.detected());
+  d.onExit(MachineExit::kReset, Icount(200));  // no panic line since that state
+  ASSERT_TRUE(d.detected());
+  EXPECT_EQ(d.detected()->kind, pb::UNEXPECTED_RESET);
+}
+
 TEST_F(DetectorTest, AResetAfterAPanicLineIsThePanic) {
   print("Kernel panic - not syncing: Attempted to kill init!\n");
   d.onExit(MachineExit::kReset, Icount(100));
