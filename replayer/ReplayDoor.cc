@@ -48,6 +48,21 @@ ReplayDoor::ReplayDoor(EventSource& events, FailureDetector* detector, bool virt
       virtual_clock_(virtual_clock),
       clock_(1000, boot_epoch_seconds) {}
 
+ReplayDoor::Position ReplayDoor::position() const {
+  return Position{last_ns_, last_match_, digests_, replayed_, clock_.state(), ended_,
+                  divergence_.has_value()};
+}
+
+void ReplayDoor::setPosition(const Position& p) {
+  last_ns_ = p.last_ns;
+  last_match_ = p.last_match;
+  digests_ = p.digests;
+  replayed_ = p.replayed;
+  clock_.setState(p.clock);
+  ended_ = p.ended != 0;
+  if (!p.diverged) divergence_.reset();
+}
+
 void ReplayDoor::resume(Icount at, uint64_t guest_ns) {
   // The snapshot is where the replay starts agreeing with the recording.
   if (last_match_ < at.value()) last_match_ = at.value();

@@ -60,6 +60,21 @@ class ReplayDoor final : public Door, public MachineObserver {
   // MachineObserver.
   void onInterrupt(Icount at, uint32_t eip, uint8_t vector) override;
 
+  // Where the door stands, as a checkpoint keeps it (time travel); the
+  // event source's position is its owner's to keep.
+  struct Position {
+    uint64_t last_ns;
+    uint64_t last_match;
+    uint64_t digests;
+    uint64_t replayed;
+    VirtualClockState clock;
+    uint32_t ended;
+    uint32_t diverged;
+  };
+  Position position() const;
+  // Back to a saved position; a divergence after it is forgotten.
+  void setPosition(const Position& p);
+
   const std::optional<Divergence>& divergence() const { return divergence_; }
   // The machine asked for an event after the last one.
   bool ended() const { return ended_; }

@@ -17,6 +17,8 @@ struct Command {
 };
 
 int cmdRun(const Args& args);
+int cmdGdbLive(const Args& args);
+int cmdGdb(const Args& args);  // tools/GdbCommand.cc
 int cmdSymbols(const Args& args);
 int cmdCore(const Args& args);
 int cmdReport(const Args& args);

@@ -13,6 +13,8 @@ const std::vector<Command>& commands() {
       {"run", "boot a guest with its console on this terminal (no recording)", cmdRun},
       {"record", "run a guest with a lagging backup; freeze a bundle when it fails", cmdRecord},
       {"replay", "replay a bundle to its failure and say whether it reproduced", cmdReplay},
+      {"gdb", "debug a replayed bundle with gdb, forward and backward", cmdGdb},
+      {"gdb-live", "boot a guest and debug it live with gdb (no recording)", cmdGdbLive},
       {"symbols", "recover the guest kernel's symbols from its memory as an ELF file for gdb",
        cmdSymbols},
       {"core", "write an ELF core file of one guest process", cmdCore},

@@ -119,8 +119,10 @@ MachineExit Machine::runUntil(uint64_t until_icount, bool stop_at_poll) {
     }
     uint64_t end = std::min(board_.next_poll_icount, until_icount);
     RunResult r = cpu_.run(end - at);
-    // Anything but the budget ends the slice: poll again at once.
-    if (r.reason != StopReason::kBudget) board_.next_poll_icount = cpu_.icount().value();
+    // Anything but the budget ends the slice: poll again at once. A
+    // debugger's stop is invisible to the guest: the schedule stays.
+    if (r.reason != StopReason::kBudget && r.reason != StopReason::kDebug)
+      board_.next_poll_icount = cpu_.icount().value();
     switch (r.reason) {
       case StopReason::kBudget:
       case StopReason::kRequested:

@@ -41,7 +41,9 @@ class PhysMemory {
   [[nodiscard]] bool read(GuestPhys addr, void* out, uint64_t len) const;
   [[nodiscard]] bool write(GuestPhys addr, const void* in, uint64_t len);
 
-  // Dirty tracking: a page is dirty once written since the last clear.
+  // Dirty tracking: a page is dirty once written since the last clear. A
+  // CPU caches write permission per page (and marks the page when it does),
+  // so memory a CPU runs on is cleared with Cpu::clearDirtyPages().
   void markDirty(uint64_t pfn) { dirty_[pfn] = 1; }
   bool isDirty(uint64_t pfn) const { return dirty_[pfn] != 0; }
   void clearDirty();

@@ -57,6 +57,8 @@ void Cpu::loadState(const CpuState& s) {
   updateModeCaches();
   flushCaches();
   refreshDebug();
+  // A loaded state is an arrival: a breakpoint at its EIP stops.
+  bp_resume_icount_ = ~uint64_t{0};
   stop_ = false;
   stop_requested_ = false;
   shutdown_ = false;
@@ -70,6 +72,11 @@ CpuState Cpu::saveState() {
 void Cpu::flushCaches() {
   tlbFlush(true);
   blocks_.clear();
+}
+
+void Cpu::clearDirtyPages() {
+  mem.clearDirty();
+  tlbFlushWrites();
 }
 
 void Cpu::invalidateCode(GuestPhys addr, uint64_t len) {
@@ -365,15 +372,26 @@ RunResult Cpu::run(uint64_t max_instructions) {
 
     if (st.intr_shadow) {
       // The instruction after STI / MOV SS runs before any interrupt.
-      st.intr_shadow = 0;
       uint64_t saved = run_target_;
       run_target_ = st.icount + 1;
+      bool debug_stop = false;
       try {
-        executeBlock(findBlock());
+        const Block* b = findBlock();
+        // A debugger stop keeps the shadow: the instruction runs on resume.
+        if (checked_ && checkBreakpoints(b, false) < 0) {
+          debug_stop = debug_stop_.breakpoint && st.icount == bp_resume_icount_;
+          if (!debug_stop) st.intr_shadow = 0;  // the guest's #DB was delivered
+        } else {
+          st.intr_shadow = 0;
+          executeBlock(b);
+          debug_stop = checked_ && finishWatchHits();
+        }
       } catch (const GuestException& e) {
+        st.intr_shadow = 0;
         handleFault(e);
       }
       run_target_ = saved;
+      if (debug_stop) return {StopReason::kDebug, st.icount - start};
       continue;
     }
     if (intr_line_ && (st.eflags & fl::IF)) {

@@ -115,9 +115,12 @@ class Cpu {
   }
   // Guest memory was written by something other than the CPU.
   void invalidateCode(GuestPhys addr, uint64_t len);
-  // Drops every TLB entry and decoded block (after a state restore, or after
-  // the dirty map was cleared).
+  // Drops every TLB entry and decoded block (after a state restore).
   void flushCaches();
+  // Starts a new round of dirty-page tracking: clears the memory's dirty map
+  // and drops the TLB's write permissions, so that the first write to each
+  // page after this goes through the slow path and marks the page again.
+  void clearDirtyPages();
 
   Icount icount() const { return Icount(st.icount); }
   // The address of the instruction being executed (inside a handler or a

@@ -71,6 +71,47 @@ TEST(CpuDebug, ReadWatchSeesPartialOverlapAndStringInstructions) {
   EXPECT_EQ(m.reg(ECX), 0u);
 }
 
+TEST(CpuDebug, BreakpointAndWatchInAnStiShadowStop) {
+  TestMachine m;
+  m.loadProtected(R"(
+    sti                        ; 1 byte
+    mov dword [0x20100], 7     ; at +1, in the interrupt shadow
+    mov ebx, 9
+    hlt
+  )");
+  m.cpu.setBreakpoints({kBase + 1});
+  m.cpu.setWatches({DataWatch{0x20100, 4, kWatchWrite, -1}});
+  RunResult r = m.cpu.run(100);
+  ASSERT_EQ(r.reason, StopReason::kDebug);
+  EXPECT_TRUE(m.cpu.debugStop().breakpoint);
+  EXPECT_EQ(m.cpu.st.eip, kBase + 1);
+  EXPECT_EQ(m.cpu.icount().value(), 1u);
+  r = m.cpu.run(100);
+  ASSERT_EQ(r.reason, StopReason::kDebug);
+  EXPECT_FALSE(m.cpu.debugStop().breakpoint);
+  EXPECT_EQ(m.cpu.icount().value(), 2u);
+  EXPECT_EQ(m.read32(0x20100), 7u);
+  EXPECT_EQ(m.reg(EBX), 0u);
+}
+
+TEST(CpuDebug, BreakpointWhereALoadedStateStandsStopsThere) {
+  TestMachine m;
+  m.loadProtected(R"(
+    mov eax, 1        ; 5 bytes
+    mov ebx, 2        ; at +5
+    hlt
+  )");
+  m.cpu.setBreakpoints({kBase + 5});
+  ASSERT_EQ(m.cpu.run(100).reason, StopReason::kDebug);
+  CpuState at_breakpoint = m.cpu.saveState();
+  ASSERT_EQ(m.cpu.run(100).reason, StopReason::kHalted);  // resumed past it
+  // A state put back (time travel) arrives at the breakpoint afresh.
+  m.cpu.loadState(at_breakpoint);
+  EXPECT_EQ(m.cpu.run(100).reason, StopReason::kDebug);
+  EXPECT_EQ(m.cpu.st.eip, kBase + 5);
+  EXPECT_EQ(m.reg(EBX), 0u);
+}
+
 TEST(CpuDebug, ClearingBreakpointsRestoresFullSpeedPaths) {
   TestMachine m;
   m.loadProtected(R"(
