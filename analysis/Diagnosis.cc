@@ -171,12 +171,13 @@ Diagnosis Diagnosis::make(const PhysMemory& ram, const CpuState& cpu, const pb::
   if (msgs.panic) d.panic_message = FailureMessages::firstLine(records[*msgs.panic]);
 
   uint32_t thread_size = 8192;
-  if (auto tasks = TaskList::read(*view, *symbols, cpu)) {
+  std::optional<TaskList> tasks;
+  if (auto t = TaskList::read(*view, *symbols, cpu)) {
+    tasks = std::move(*t);
     thread_size = tasks->layout().thread_size;
     d.task = tasks->current();
-    if (!d.task) d.notes.push_back("the current task could not be read");
   } else {
-    d.notes.push_back("no task list: " + tasks.error().message);
+    d.notes.push_back("no task list: " + t.error().message);
   }
   Backtrace bt = Backtrace::fromCpu(*view, *symbols, cpu, thread_size);
   d.backtrace = bt.frames();
@@ -186,6 +187,14 @@ Diagnosis Diagnosis::make(const PhysMemory& ram, const CpuState& cpu, const pb::
   d.kind = v.kind;
   d.cause = v.cause;
   if (v.line) d.message = FailureMessages::firstLine(records[*v.line]);
+  if (d.kind == pb::OOPS && msgs.oops_pid >= 0 && (!d.task || d.task->pid != msgs.oops_pid)) {
+    // The CPU has moved on from the task that oopsed: the kernel named it.
+    const TaskInfo* named = tasks ? tasks->byPid(msgs.oops_pid) : nullptr;
+    d.task = named ? *named : TaskInfo{0, msgs.oops_pid, msgs.oops_pid, 0, msgs.oops_comm, 0, 0, 0};
+    d.notes.push_back("the task is the one the kernel's oops report names; the CPU was running " +
+                      (tasks && tasks->current() ? tasks->current()->comm : std::string("an unreadable task")));
+  }
+  if (!d.task) d.notes.push_back("the current task could not be read");
 
   if (v.trapped) {
     // The innermost state an exception (for an oops) or an interrupt (for

@@ -62,7 +62,8 @@ class Diagnosis {
   std::vector<std::string> stack_top;  // the failing code's frames, innermost first
   uint64_t icount = 0;
   std::optional<TrapFrame> trap;       // for an oops or a lockup
-  std::optional<TaskInfo> task;        // what the CPU was running
+  std::optional<TaskInfo> task;        // what failed: the CPU's task, or the one an oops names
+                                       // (only its pid and comm when address is 0)
   std::vector<BacktraceFrame> backtrace;  // from the CPU's state, innermost first
   std::string backtrace_end;
   size_t culprit_frame = 0;            // where stack_top starts in `backtrace`

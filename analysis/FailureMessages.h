@@ -7,7 +7,8 @@
 //               is one
 //   a lockup    "watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [comm:pid]"
 //   a panic     "Kernel panic - not syncing: <reason>"
-// Each is the latest of its kind in the log.
+// Each is the latest of its kind in the log. An oops names its task in
+// "CPU: 0 PID: 90 Comm: dd Tainted: ..." after its die line.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +30,8 @@ struct FailureMessages {
   std::string die_what;               // "Oops", "invalid opcode", "divide error", ...
   uint32_t die_code = 0;              // the error code it printed
   std::string panic_reason;           // after "Kernel panic - not syncing: "
+  int32_t oops_pid = -1;              // the oops's task, -1 when not said
+  std::string oops_comm;
 
   static FailureMessages scan(const std::vector<PrintkRecord>& records);
   // The first line of a record's text.

@@ -90,7 +90,7 @@ std::string reportText(const Diagnosis& d, const ReportSource& source) {
   if (source.reproduced) row("replay", replayLine(source));
   if (d.task)
     row("task", "pid " + std::to_string(d.task->pid) + " (" + d.task->comm + ")" +
-                    (d.task->kernelThread() ? ", a kernel thread" : ""));
+                    ((d.task->address && d.task->kernelThread()) ? ", a kernel thread" : ""));
   if (d.trap) {
     row("exception", trapSummary(*d.trap));
     row("eip", hexAddress(d.trap->eip) + " " + d.trap->where);
@@ -143,7 +143,7 @@ void reportJson(JsonWriter& w, const Diagnosis& d, const ReportSource& source) {
   w.key("task");
   if (d.task) {
     w.beginObject().field("pid", d.task->pid).field("tgid", d.task->tgid).field("ppid", d.task->ppid);
-    w.field("comm", d.task->comm).field("kernel_thread", d.task->kernelThread()).endObject();
+    w.field("comm", d.task->comm).field("kernel_thread", (d.task->address && d.task->kernelThread())).endObject();
   } else {
     w.beginObject().endObject();
   }

@@ -20,7 +20,7 @@ std::string summaryTable(const Diagnosis& d, const ReportSource& source) {
                          htmlEscape(formatGuestTime(d.timeline.failureNs())));
   if (d.task)
     s += htmlRow("task", "pid " + std::to_string(d.task->pid) + " " + code(d.task->comm) +
-                             (d.task->kernelThread() ? " (a kernel thread)" : ""));
+                             ((d.task->address && d.task->kernelThread()) ? " (a kernel thread)" : ""));
   if (d.trap) {
     s += htmlRow("exception", htmlEscape(trapSummary(*d.trap)));
     s += htmlRow("eip", code(hexAddress(d.trap->eip) + " " + d.trap->where));

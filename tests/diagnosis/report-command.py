@@ -141,7 +141,7 @@ def main():
             (report_json["kind"], "oops"),
             (report_json["cause"], "divide error"),
             (report_json["stack_top"][0].split("+")[0], "tandem_crash_divide"),
-            (report_json["task"]["comm"], "dd"),
+            (report_json["task"].get("comm"), "dd"),
             (report_json["exception"]["vector"], 0),
             (report_json["exception"]["handler"], "exc_divide_error"),
             (report_json["modules"], ["tandem_crash"]),
@@ -151,7 +151,7 @@ def main():
         ]
         for got, want in checks:
             if got != want:
-                fail("report: got %r, want %r\n%s" % (got, want, text[:3000]))
+                fail("report: got %r, want %r; notes %r\n%s" % (got, want, report_json["notes"], text[:3000]))
         if not any(lane["name"] == "interrupt 0x30" for lane in report_json["timeline"]["lanes"]):
             fail("no timer interrupts in the timeline: %r" % report_json["timeline"]["lanes"])
         size = os.path.getsize(html)

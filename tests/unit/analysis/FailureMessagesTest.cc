@@ -26,6 +26,8 @@ TEST(FailureMessages, APageFaultOopsOpensWithItsBugLine) {
   EXPECT_EQ(m.die_code, 0u);
   EXPECT_EQ(m.panic, 7u);
   EXPECT_EQ(m.panic_reason, "Fatal exception");
+  EXPECT_EQ(m.oops_pid, 90);
+  EXPECT_EQ(m.oops_comm, "dd");
   EXPECT_FALSE(m.soft_lockup);
 }
 
@@ -37,6 +39,7 @@ TEST(FailureMessages, AnOopsWithoutABugLineIsNamedByItsDieLine) {
   EXPECT_EQ(m.headline, 9u);  // the BUG line is too far back to belong to it
   EXPECT_EQ(m.die_what, "divide error");
   EXPECT_FALSE(m.panic);
+  EXPECT_EQ(m.oops_pid, -1);
 }
 
 TEST(FailureMessages, TheLatestOfEachKindCounts) {
