@@ -50,7 +50,7 @@ ReplayDoor::ReplayDoor(EventSource& events, FailureDetector* detector, bool virt
 
 ReplayDoor::Position ReplayDoor::position() const {
   return Position{last_ns_, last_match_, digests_, replayed_, clock_.state(), ended_,
-                  divergence_.has_value()};
+                  divergence_.has_value(), live_, 0};
 }
 
 void ReplayDoor::setPosition(const Position& p) {
@@ -60,6 +60,7 @@ void ReplayDoor::setPosition(const Position& p) {
   replayed_ = p.replayed;
   clock_.setState(p.clock);
   ended_ = p.ended != 0;
+  live_ = p.live != 0;
   if (!p.diverged) divergence_.reset();
 }
 
@@ -126,6 +127,11 @@ uint64_t ReplayDoor::answer(Icount at, ClockRead why) {
 }
 
 uint64_t ReplayDoor::clockNs(Icount at, ClockRead why) {
+  if (live_) {
+    last_ns_ = clock_.clockNs(at, why);
+    if (detector_) detector_->onClock(at, last_ns_);
+    return last_ns_;
+  }
   if (divergence_) return last_ns_;
   uint64_t ns = answer(at, why);
   if (why == ClockRead::kPoll && !divergence_) checkDigest(at);
@@ -152,7 +158,7 @@ void ReplayDoor::checkDigest(Icount at) {
 }
 
 size_t ReplayDoor::serialInput(Icount at, uint8_t* out, size_t max) {
-  if (divergence_ || ended_) return 0;
+  if (live_ || divergence_ || ended_) return 0;
   const SerialInputEvent* s = next<SerialInputEvent>(at, false);
   if (!s) return 0;
   uint32_t eip = machine_ ? machine_->cpu().currentEip() : 0;
@@ -168,18 +174,19 @@ size_t ReplayDoor::serialInput(Icount at, uint8_t* out, size_t max) {
   return n;
 }
 
-void ReplayDoor::idleUntil(Icount at, uint64_t) {
+void ReplayDoor::idleUntil(Icount at, uint64_t deadline_ns) {
   if (detector_) detector_->onIdle(at);
-  if (!divergence_) answer(at, ClockRead::kIdle);
+  if (live_) clock_.idleUntil(at, deadline_ns);
+  else if (!divergence_) answer(at, ClockRead::kIdle);
 }
 
 std::optional<uint64_t> ReplayDoor::icountAtNs(uint64_t ns) const {
-  if (!virtual_clock_) return std::nullopt;
+  if (!virtual_clock_ && !live_) return std::nullopt;
   return clock_.icountAtNs(ns);
 }
 
 void ReplayDoor::onInterrupt(Icount at, uint32_t eip, uint8_t vector) {
-  if (divergence_ || ended_) return;
+  if (live_ || divergence_ || ended_) return;
   const InterruptDeliveryEvent* d = next<InterruptDeliveryEvent>(at, true);
   if (!d || d->vector != vector || events_.peek()->eip != eip) {
     if (!ended_)

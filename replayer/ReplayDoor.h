@@ -9,11 +9,16 @@
 // as one nanosecond per instruction since the last logged one (a virtual
 // clock's readings between idle skips; a host clock's are nearly all
 // logged), so the door computes every other reading the same way.
+//
+// A replay can be left on purpose (goLive(), gdb's `monitor diverge`):
+// from then on the door is a virtual clock continuing from where the
+// replay stood, with no console input, and nothing is checked.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "logger/FailureDetector.h"
 #include "logger/VirtualClock.h"
@@ -55,7 +60,7 @@ class ReplayDoor final : public Door, public MachineObserver {
   size_t serialInput(Icount at, uint8_t* out, size_t max) override;
   void idleUntil(Icount at, uint64_t deadline_ns) override;
   std::optional<uint64_t> icountAtNs(uint64_t ns) const override;
-  bool inputPossible() const override { return !ended_; }
+  bool inputPossible() const override { return !ended_ && !live_; }
 
   // MachineObserver.
   void onInterrupt(Icount at, uint32_t eip, uint8_t vector) override;
@@ -70,10 +75,17 @@ class ReplayDoor final : public Door, public MachineObserver {
     VirtualClockState clock;
     uint32_t ended;
     uint32_t diverged;
+    uint32_t live;
+    uint32_t reserved;  // always 0
   };
+  static_assert(std::is_trivially_copyable_v<Position>);
   Position position() const;
   // Back to a saved position; a divergence after it is forgotten.
   void setPosition(const Position& p);
+
+  // Stops replaying: the machine runs on live from here (see above).
+  void goLive() { live_ = true; }
+  bool live() const { return live_; }
 
   const std::optional<Divergence>& divergence() const { return divergence_; }
   // The machine asked for an event after the last one.
@@ -106,6 +118,7 @@ class ReplayDoor final : public Door, public MachineObserver {
   Machine* machine_ = nullptr;
   std::optional<Divergence> divergence_;
   bool ended_ = false;
+  bool live_ = false;
   uint64_t last_ns_ = 0;
   uint64_t last_match_ = 0;
   uint64_t digests_ = 0;

@@ -110,5 +110,34 @@ TEST(ReplayDoor, EventsAreDescribedForPeople) {
             "serial input of 1 bytes at icount 4 eip 00000010");
 }
 
+TEST(ReplayDoor, GoneLiveItAnswersFromItsClockWithoutInputOrChecks) {
+  VectorSource log({at(100, ClockReadingEvent{ClockRead::kTsc, 700}),
+                    at(150, SerialInputEvent{{'x'}}), at(200, InterruptDeliveryEvent{0x20})});
+  ReplayDoor door(log, nullptr, false, 0);
+  door.resume(Icount(0), 50);
+  ReplayDoor::Position replaying = door.position();
+  door.goLive();
+  EXPECT_TRUE(door.live());
+  // One nanosecond per instruction from where the replay stood; the
+  // logged reading is not taken.
+  EXPECT_EQ(door.clockNs(Icount(100), ClockRead::kTsc), 150u);
+  EXPECT_EQ(door.icountAtNs(250), 200u);  // a virtual clock, though the recording's was not
+  uint8_t buf[4];
+  EXPECT_EQ(door.serialInput(Icount(150), buf, sizeof buf), 0u);
+  EXPECT_FALSE(door.inputPossible());
+  door.onInterrupt(Icount(120), 0, 0x21);  // not the recorded one: not checked
+  door.idleUntil(Icount(130), 1000);       // skips to the deadline
+  EXPECT_EQ(door.clockNs(Icount(140), ClockRead::kPoll), 1010u);
+  EXPECT_FALSE(door.divergence());
+  EXPECT_EQ(door.eventsReplayed(), 0u);
+  // Checkpoints keep which side of going live they were taken on.
+  ReplayDoor::Position live = door.position();
+  door.setPosition(replaying);
+  EXPECT_FALSE(door.live());
+  EXPECT_EQ(door.clockNs(Icount(100), ClockRead::kTsc), 700u);
+  door.setPosition(live);
+  EXPECT_TRUE(door.live());
+}
+
 }  // namespace
 }  // namespace tandem
