@@ -34,7 +34,8 @@ GdbLiveSession::GdbLiveSession(Command command) : symbols_(std::move(command.sym
 
 void GdbLiveSession::startServer(std::vector<std::string> argv) {
   server_ = Subprocess::start(argv, Subprocess::Capture::kStderrOnly);
-  if (!server_ || !server_->waitFor(kListening, 10000) || !server_->waitFor("\n", 1000)) return;
+  // A bundle of the default guest takes a while to load on a loaded machine.
+  if (!server_ || !server_->waitFor(kListening, 60000) || !server_->waitFor("\n", 1000)) return;
   const std::string& out = server_->output();
   port_ = std::atoi(out.c_str() + out.find(kListening) + sizeof kListening - 1);
 }
