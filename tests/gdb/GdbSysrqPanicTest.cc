@@ -27,15 +27,6 @@ std::string readFile(const std::string& path) {
   return s.str();
 }
 
-// The numbers `monitor icount` printed, in order.
-std::vector<uint64_t> icounts(const std::string& out) {
-  std::vector<uint64_t> v;
-  std::regex re(R"(\nicount (\d+)\n)");
-  for (auto it = std::sregex_iterator(out.begin(), out.end(), re); it != std::sregex_iterator(); ++it)
-    v.push_back(std::stoull((*it)[1]));
-  return v;
-}
-
 // gdb's value history: "$N = VALUE" lines, by N.
 std::string printed(const std::string& out, int n) {
   std::smatch m;
@@ -92,7 +83,7 @@ TEST_F(GdbSysrqPanic, BreakInPanicBacktraceToTheSysrqHandlerAndGoBack) {
   EXPECT_MATCHES(out, R"(Breakpoint 1, 0xc[0-9a-f]{7} in panic \(\)\n)");
   EXPECT_MATCHES(out, R"(\n#0  0xc[0-9a-f]{7} in panic \(\)\n#1  0xc[0-9a-f]{7} in sysrq_handle_crash \(\)\n)");
   EXPECT_MATCHES(out, R"(\n#\d+ +0xc[0-9a-f]{7} in __handle_sysrq[.\w]* \(\)\n)");
-  std::vector<uint64_t> at = icounts(out);
+  std::vector<uint64_t> at = monitorIcounts(out);
   ASSERT_EQ(at.size(), 3u) << out;
   const uint64_t in_panic = at[0];
   EXPECT_LT(in_panic, crash_);
@@ -136,7 +127,7 @@ TEST_F(GdbSysrqPanic, WatchOnJiffiesStopsAtTheWritingInstructionBothWays) {
   EXPECT_MATCHES(out, "\nOld value = " + std::to_string(old_value) + "\nNew value = " +
                           std::to_string(old_value + 1) + "\n0x[0-9a-f]+ in do_timer \\(\\)\n\\$5 = 1\n");
   EXPECT_EQ(printed(out, 6), std::to_string(old_value + 1));
-  std::vector<uint64_t> at = icounts(out);
+  std::vector<uint64_t> at = monitorIcounts(out);
   ASSERT_EQ(at.size(), 2u) << out;
   EXPECT_EQ(at[1], at[0] + 1);
   // One instruction back, the value is the old one again; one forward, the new.
@@ -155,7 +146,7 @@ TEST_F(GdbSysrqPanic, SeekIntoTheWindowListEventsAndDivergeToWrite) {
                          "monitor diverge", "set $eax = 0x1234", "p/x $eax", "stepi",
                          "monitor icount", "kill"});
   EXPECT_HAS(out, "at icount " + std::to_string(middle) + "; gdb's registers are stale");
-  std::vector<uint64_t> at = icounts(out);
+  std::vector<uint64_t> at = monitorIcounts(out);
   ASSERT_EQ(at.size(), 2u) << out;
   EXPECT_EQ(at[0], middle);
   // The same instant as `tandem replay --to` shows it.
