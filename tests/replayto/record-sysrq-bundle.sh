@@ -10,9 +10,9 @@ mkdir -p "$dir"
 export TANDEM_ARCHIVE="$dir/archive"
 # The kernel's crypto self-tests are most of the boot and nothing here needs
 # them. The virtual clock makes the recording the same on every run (and
-# immune to a loaded machine), and a lag of 200 ms of its time keeps the
+# immune to a loaded machine), and a lag of 100 ms of its time keeps the
 # window (and every replay of it) short.
-"$tandem" record --append cryptomgr.notests --workload panic --clock virtual --lag 200ms --json </dev/null \
+"$tandem" record --append cryptomgr.notests --workload panic --clock virtual --lag 100ms --json </dev/null \
     >"$dir/record.out" 2>"$dir/record.err"
 status=$?
 if [ $status -ne 6 ]; then
