@@ -182,16 +182,7 @@ void EventRing::write(uint8_t kind, const std::vector<uint8_t>& payload) {
   if (head + need - header_->tail.load(std::memory_order_acquire) > capacity_) {
     uint64_t t0 = nowNs();
     while (head + need - header_->tail.load(std::memory_order_acquire) > capacity_) {
-      if (consumerGone()) return;
-      if (consumer_pid_ > 0) {
-        siginfo_t info{};
-        if (waitid(P_PID, static_cast<id_t>(consumer_pid_), &info,
-                   WEXITED | WNOHANG | WNOWAIT) == 0 &&
-            info.si_pid != 0) {
-          detachConsumer();
-          return;
-        }
-      }
+      if (consumerEnded()) return;
       waitBriefly();
     }
     header_->full_waits.fetch_add(1, std::memory_order_relaxed);
@@ -205,6 +196,31 @@ void EventRing::write(uint8_t kind, const std::vector<uint8_t>& payload) {
   copyIn(head + kFrameBytes, payload.data(), payload.size());
   header_->records.fetch_add(1, std::memory_order_relaxed);
   header_->head.store(head + need, std::memory_order_release);
+}
+
+bool EventRing::consumerEnded() {
+  if (consumerGone()) return true;
+  if (consumer_pid_ > 0) {
+    siginfo_t info{};
+    if (waitid(P_PID, static_cast<id_t>(consumer_pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid != 0) {
+      detachConsumer();
+      return true;
+    }
+  }
+  return false;
+}
+
+void EventRing::waitForConsumer(uint64_t guest_ns) {
+  // Waiting until the backup is well within the bound keeps a backup that
+  // runs just behind it from making every poll wait.
+  uint64_t t0 = nowNs();
+  while (guest_ns > header_->consumer_ns.load(std::memory_order_relaxed) + resume_lead_ns_) {
+    if (consumerEnded()) return;
+    waitBriefly();
+  }
+  header_->lag_waits.fetch_add(1, std::memory_order_relaxed);
+  header_->lag_wait_ns.fetch_add(nowNs() - t0, std::memory_order_relaxed);
 }
 
 void EventRing::push(const Event& e) {
@@ -231,7 +247,8 @@ bool EventRing::pop(RingRecord& out) {
   uint32_t len;
   std::memcpy(&len, frame, 4);
   TANDEM_ASSERT(len + kFrameBytes <= capacity_);
-  std::vector<uint8_t> payload(len);
+  std::vector<uint8_t>& payload = payload_;
+  payload.resize(len);
   copyOut(tail + kFrameBytes, payload.data(), len);
   if (frame[4] == kFailure) {
     out.kind = RingRecord::kFailure;
@@ -250,6 +267,8 @@ RingStats EventRing::stats() const {
   s.bytes = header_->head.load(std::memory_order_relaxed);
   s.full_waits = header_->full_waits.load(std::memory_order_relaxed);
   s.wait_ns = header_->wait_ns.load(std::memory_order_relaxed);
+  s.lag_waits = header_->lag_waits.load(std::memory_order_relaxed);
+  s.lag_wait_ns = header_->lag_wait_ns.load(std::memory_order_relaxed);
   return s;
 }
 

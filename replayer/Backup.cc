@@ -79,7 +79,7 @@ void Backup::checkpoint() {
   std::memcpy(cp_.ram->base(), m.memory().base(), m.memory().size());
   cp_.guest_ns = door_.guestNsAt(m.icount());
   cp_.detector = detector_.saveState();
-  (void)source_.takeReplayed();
+  source_.dropReplayed();
 }
 
 SnapshotState Backup::snapshotOf(const MachineState& s, uint64_t guest_ns,
@@ -184,7 +184,10 @@ int Backup::run() {
                     std::move(events));
     }
     uint64_t published = ring_.publishedNs();
-    uint64_t mine = door_.lastNs();
+    // Until its first clock reading the backup stands where the primary
+    // started (guest time runs from before the kernel was loaded).
+    uint64_t mine = std::max(door_.lastNs(), ring_.startNs());
+    ring_.setConsumerNs(mine);
     if (published > mine) max_lag_ns_ = std::max(max_lag_ns_, published - mine);
     if (machine_done || mine + config_.lag_ns > published || door_.ended()) {
       timespec ts{0, 500'000};
