@@ -77,10 +77,12 @@ class EventRing {
   int64_t bootEpochSeconds() const { return header_->boot_epoch; }
 
   // --- producer ---
-  void push(const Event& e);
+  // Returns the host time it waited for room (0 mostly).
+  uint64_t push(const Event& e);
   // The primary's position, for the backup's lag. With a lead bound set,
-  // waits while the backup is further behind than that.
-  void publish(Icount at, uint64_t guest_ns) {
+  // waits while the backup is further behind than that; returns the host
+  // time it waited.
+  uint64_t publish(Icount at, uint64_t guest_ns) {
     if (!started_) {
       header_->start_ns.store(guest_ns, std::memory_order_relaxed);
       started_ = true;
@@ -88,7 +90,8 @@ class EventRing {
     header_->published_icount.store(at.value(), std::memory_order_relaxed);
     header_->published_ns.store(guest_ns, std::memory_order_release);
     if (max_lead_ns_ && guest_ns > header_->consumer_ns.load(std::memory_order_relaxed) + max_lead_ns_)
-      waitForConsumer(guest_ns);
+      return waitForConsumer(guest_ns);
+    return 0;
   }
   // The furthest (guest time) the backup may fall behind before publish()
   // waits for it (0, the default: no bound), and how close it must come
@@ -169,10 +172,10 @@ class EventRing {
   static_assert(std::atomic<uint64_t>::is_always_lock_free);
 
   EventRing(int fd, void* map, uint64_t capacity);
-  void write(uint8_t kind, const std::vector<uint8_t>& payload);
+  uint64_t write(uint8_t kind, const std::vector<uint8_t>& payload);
   // True once the consumer detached or its process exited.
   bool consumerEnded();
-  void waitForConsumer(uint64_t guest_ns);
+  uint64_t waitForConsumer(uint64_t guest_ns);
   void copyIn(uint64_t at, const uint8_t* src, uint64_t n);
   void copyOut(uint64_t at, uint8_t* dst, uint64_t n) const;
 
