@@ -73,7 +73,8 @@ int replayTo(BundleReplay& r, const ConsoleOutput& console, const std::string& t
              uint64_t icount, bool json, bool quiet) {
   auto t0 = std::chrono::steady_clock::now();
   Machine& m = r.machine();
-  const uint64_t start_ns = r.door().guestNsAt(m.icount());
+  const ClockLine start_clock =
+      ClockLine::from(m.icount(), r.door().guestNsAt(m.icount()), r.door().psPerInstruction());
   catchInterrupts();
   MachineExit exit = MachineExit::kLimit;
   // The failure detector may stop the machine on the way (as the recording's did).
@@ -100,7 +101,7 @@ int replayTo(BundleReplay& r, const ConsoleOutput& console, const std::string& t
   }
   const std::string& tail = console.tail();
   std::string shown = tail.substr(tail.size() - std::min(tail.size(), kConsoleKept));
-  ReplayStop stop(r, start_ns, std::move(shown), console.bytesWritten());
+  ReplayStop stop(r, start_clock, std::move(shown), console.bytesWritten());
   double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::string out = json ? stop.json(to, wall_s) : stop.text(!quiet);
   std::fwrite(out.data(), 1, out.size(), stdout);

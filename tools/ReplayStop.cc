@@ -82,7 +82,7 @@ Result<uint64_t> ReplayStop::resolve(const std::string& to, uint64_t start, uint
   return *at;
 }
 
-ReplayStop::ReplayStop(BundleReplay& replay, uint64_t start_guest_ns, std::string console,
+ReplayStop::ReplayStop(BundleReplay& replay, const ClockLine& start_clock, std::string console,
                        uint64_t console_bytes)
     : console_(std::move(console)), console_bytes_(console_bytes) {
   Machine& m = replay.machine();
@@ -92,7 +92,7 @@ ReplayStop::ReplayStop(BundleReplay& replay, uint64_t start_guest_ns, std::strin
   end_ = replay.endIcount();
   guest_ns_ = replay.door().guestNsAt(m.icount());
   readInstruction(m);
-  readEvents(replay, start_guest_ns);
+  readEvents(replay, start_clock);
 }
 
 void ReplayStop::readInstruction(Machine& m) {
@@ -120,21 +120,20 @@ void ReplayStop::readInstruction(Machine& m) {
     if (auto hit = symbols->lookup(insn_.address)) insn_.symbol = KernelSymbols::describe(*hit);
 }
 
-void ReplayStop::readEvents(BundleReplay& replay, uint64_t start_guest_ns) {
-  // Guest time runs one nanosecond per instruction from the last logged
-  // clock reading (as the replaying door computes it).
+void ReplayStop::readEvents(BundleReplay& replay, ClockLine clock) {
+  // Guest time goes on from the last logged clock reading at the rate
+  // logged with it (as the replaying door computes it).
   const std::vector<Event>& events = replay.source().events();
   events_total_ = events.size();
   const size_t next = replay.source().position();
   const size_t first = next > kNearEvents ? next - kNearEvents : 0;
   const size_t last = std::min(events.size(), next + kNearEvents);
-  uint64_t idle = start_guest_ns - start_;
   for (size_t i = 0; i < last; ++i) {
     const Event& e = events[i];
-    const uint64_t at = e.icount.value();
-    if (auto* c = std::get_if<ClockReadingEvent>(&e.body)) idle = c->value_ns - at;
+    if (auto* c = std::get_if<ClockReadingEvent>(&e.body))
+      clock = ClockLine::from(e.icount, c->value_ns, c->ps_per_insn);
     if (i < first) continue;
-    NearEvent near{i, at, e.eip, at + idle, describeEvent(e)};
+    NearEvent near{i, e.icount.value(), e.eip, clock.at(e.icount), describeEvent(e)};
     (i < next ? before_ : after_).push_back(std::move(near));
   }
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "logger/ClockLine.h"
 #include "replayer/BundleReplay.h"
 #include "vmm/Result.h"
 
@@ -24,11 +25,11 @@ class ReplayStop {
   // [start, end] is an error naming the window.
   static Result<uint64_t> resolve(const std::string& to, uint64_t start, uint64_t end);
 
-  // Reads the state of `replay` where it stands. `start_guest_ns` is guest
-  // time at the bundle's start (for the events' times); `console` the
-  // guest's output since then (`console_bytes` in all, the text may be
+  // Reads the state of `replay` where it stands. `start_clock` is the
+  // replay's clock at the bundle's start (for the events' times); `console`
+  // the guest's output since then (`console_bytes` in all, the text may be
   // the tail of it).
-  ReplayStop(BundleReplay& replay, uint64_t start_guest_ns, std::string console,
+  ReplayStop(BundleReplay& replay, const ClockLine& start_clock, std::string console,
              uint64_t console_bytes);
 
   uint64_t icount() const { return state_.icount; }
@@ -53,7 +54,7 @@ class ReplayStop {
   };
 
   void readInstruction(Machine& m);
-  void readEvents(BundleReplay& replay, uint64_t start_guest_ns);
+  void readEvents(BundleReplay& replay, ClockLine clock);
 
   CpuState state_;
   std::string failure_;        // the bundle's failure kind
