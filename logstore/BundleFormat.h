@@ -34,7 +34,10 @@ namespace tandem {
 
 constexpr uint8_t kBundleMagic[8] = {0x89, 'T', 'N', 'D', '\r', '\n', 0x1A, '\n'};
 constexpr uint16_t kFormatMajor = 1;
-constexpr uint16_t kFormatMinor = 0;
+// Minor 1: clock readings carry the rate guest time goes on at
+// (ClockReading.ps_per_insn) and a snapshot's replay clock its anchor; a
+// minor-0 bundle's readings all go on at one nanosecond per instruction.
+constexpr uint16_t kFormatMinor = 1;
 
 constexpr size_t kFileHeaderSize = 24;
 constexpr size_t kSectionHeaderSize = 32;
