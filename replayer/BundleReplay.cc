@@ -88,6 +88,16 @@ MachineExit BundleReplay::runTo(uint64_t icount, bool (*keep_going)()) {
   }
 }
 
+MachineExit BundleReplay::reach(uint64_t icount, bool (*keep_going)()) {
+  MachineExit exit = MachineExit::kLimit;
+  while (machine_->icount().value() < icount && !door_->divergence()) {
+    if (keep_going && !keep_going()) return MachineExit::kStopped;
+    exit = runTo(icount, keep_going);
+    if (exit != MachineExit::kStopped && exit != MachineExit::kLimit) break;
+  }
+  return exit;
+}
+
 ReplayOutcome BundleReplay::runToFailure(bool (*keep_going)()) {
   auto t0 = std::chrono::steady_clock::now();
   Machine& m = *machine_;

@@ -69,6 +69,11 @@ class BundleReplay {
   // Runs to `icount` (at most the end); returns how the machine stopped.
   // `keep_going` is asked between slices (return false to stop early).
   MachineExit runTo(uint64_t icount, bool (*keep_going)() = nullptr);
+  // Runs to `icount` exactly, going on where the failure detector stopped
+  // the machine on the way (as the recording's did). Short of it when the
+  // replay diverged (door().divergence()), `keep_going` said stop
+  // (kStopped), or the machine stopped otherwise (the exit says how).
+  MachineExit reach(uint64_t icount, bool (*keep_going)() = nullptr);
   // Runs to the failure and judges the result.
   ReplayOutcome runToFailure(bool (*keep_going)() = nullptr);
 

@@ -32,6 +32,8 @@ const std::vector<Command>& commands();
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+// Stopped by SIGINT or SIGTERM before the work was done.
+constexpr int kExitInterrupted = 130;
 
 // Prints "tandem NAME: MESSAGE" on stderr and returns kExitUsage.
 int usageError(const std::string& name, const std::string& message);

@@ -12,7 +12,6 @@
 namespace tandem::cli {
 namespace {
 
-constexpr int kExitInterrupted = 130;
 constexpr uint64_t kMinCheckpointBudget = 16ull << 20;
 
 // A POSIX signal handler takes no context: this is the one server it stops.

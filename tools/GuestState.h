@@ -1,7 +1,7 @@
 // How the inspection commands (symbols, core) reach the guest state they
-// read. They will read a bundle's frozen state; until then they boot the
-// guest under the virtual clock, which makes the state the same on every
-// run: to the default guest's shell prompt, or to instruction --icount N.
+// read when they are given no bundle: they boot the guest under the virtual
+// clock, which makes the state the same on every run, to the default
+// guest's shell prompt or to instruction --icount N.
 #pragma once
 
 #include <memory>

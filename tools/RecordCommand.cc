@@ -35,7 +35,6 @@ void onSignal(int) {
 }
 
 constexpr int kExitFailureRecorded = 6;
-constexpr int kExitInterrupted = 130;
 
 const char* kSynopsis =
     "tandem record [--kernel FILE [--initrd FILE] [--append CMDLINE] | --workload NAME]\n"

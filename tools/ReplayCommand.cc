@@ -29,7 +29,6 @@ bool keepGoing() {
 }
 
 constexpr int kExitNotReproduced = 7;
-constexpr int kExitInterrupted = 130;
 // The console --to keeps (the window is seconds of guest time: far less).
 constexpr size_t kConsoleKept = 1 << 20;
 
@@ -75,12 +74,7 @@ int replayTo(BundleReplay& r, const ConsoleOutput& console, const std::string& t
   Machine& m = r.machine();
   const ClockLine start_clock = r.door().position().clock;
   catchInterrupts();
-  MachineExit exit = MachineExit::kLimit;
-  // The failure detector may stop the machine on the way (as the recording's did).
-  while (m.icount().value() < icount && !g_interrupted && !r.door().divergence()) {
-    exit = r.runTo(icount, &keepGoing);
-    if (exit != MachineExit::kStopped && exit != MachineExit::kLimit) break;
-  }
+  MachineExit exit = r.reach(icount, &keepGoing);
   const uint64_t at = m.icount().value();
   if (at != icount) {
     if (g_interrupted) {

@@ -28,7 +28,6 @@ void onSignal(int) {
 constexpr int kExitReset = 3;
 constexpr int kExitTripleFault = 4;
 constexpr int kExitIdle = 5;
-constexpr int kExitInterrupted = 130;
 
 const char* kSynopsis =
     "tandem run [--kernel FILE [--initrd FILE] [--append CMDLINE] | --workload NAME]\n"
