@@ -34,7 +34,7 @@ namespace tandem {
 
 constexpr uint8_t kBundleMagic[8] = {0x89, 'T', 'N', 'D', '\r', '\n', 0x1A, '\n'};
 constexpr uint16_t kFormatMajor = 1;
-constexpr uint16_t kFormatMinor = 0;
+constexpr uint16_t kFormatMinor = 1;
 
 constexpr size_t kFileHeaderSize = 24;
 constexpr size_t kSectionHeaderSize = 32;

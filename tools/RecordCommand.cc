@@ -268,6 +268,7 @@ PrimaryResult runPrimary(const RecordOptions& o, const pb::GuestDescription& des
     r.exit = exit;
     if (const auto& d = detector.detected()) {
       r.failure = failureRecord(d->kind, d->message, m, detector);
+      r.failure->set_report_icount(d->report_icount);
       break;
     }
     if (exit == MachineExit::kLimit || exit == MachineExit::kStopped) {
