@@ -41,4 +41,29 @@ DiagnosedBundle diagnoseBundle(BundleReplay& replay, bool (*keep_going)()) {
   return out;
 }
 
+pb::ArchiveDiagnosis archiveDiagnosis(const DiagnosedBundle& d, const pb::FailureRecord& recorded,
+                                      int64_t now_ns) {
+  pb::ArchiveDiagnosis a;
+  *a.mutable_failure() = d.diagnosis.record(recorded);
+  a.set_reproduced(d.outcome.reproduced);
+  a.set_verdict(d.outcome.verdict);
+  a.set_diagnosed_ns(now_ns);
+  return a;
+}
+
+Result<pb::ArchiveDiagnosis> diagnoseArchived(Archive& archive, const Sha256Digest& id, int64_t now_ns) {
+  pb::ArchiveDiagnosis a;
+  {
+    // The archived bundle is read in place: done with it before writing.
+    auto reader = archive.openBundle(id);
+    if (!reader) return reader.error();
+    ConsoleOutput console(-1);
+    auto replay = BundleReplay::open(std::move(*reader), console);
+    if (!replay) return replay.error();
+    a = archiveDiagnosis(diagnoseBundle(**replay), (*replay)->failure(), now_ns);
+  }
+  if (Status s = archive.setDiagnosis(id, a); !s) return s.error();
+  return a;
+}
+
 }  // namespace tandem::cli
