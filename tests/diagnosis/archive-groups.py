@@ -17,25 +17,12 @@ Usage: archive-groups.py TANDEM
 import json
 import os
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
 
-
-def fail(message):
-    print("FAIL: " + message)
-    sys.exit(1)
-
+from common import fail, recorded, run, scratch
 
 # Typed into the crash workload's shell. The console drops the first bytes
 # that arrive before the serial driver starts: a line of spaces takes them.
 LATER_NULL = " " * 32 + "\nfor i in 1 2 3 4 5 6 7 8; do /bin/true; done; sleep 1; echo null | dd of=/proc/tandem-crash\n"
-
-
-def run(args, env=None, timeout=600, input=None):
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, input=input,
-                          stdin=None if input is not None else subprocess.DEVNULL, env=env)
 
 
 def tandem_json(tandem, args, env=None):
@@ -51,26 +38,15 @@ def record(tandem, crash, typed=None):
     append = "cryptomgr.notests" + ("" if typed else " tandem.crash=" + crash)
     r = run([tandem, "record", "--clock", "virtual", "--workload", "crash", "--append", append, "--json"],
             input=typed)
-    if r.returncode != 6:
-        fail("tandem record (%s) exited %d, expected 6\n%s" % (crash, r.returncode, r.stderr[-3000:]))
-    summaries = [json.loads(line) for line in r.stderr.splitlines() if line.startswith("{")]
-    if not summaries or not re.fullmatch(r"[0-9a-f]{64}", summaries[-1].get("bundle", "")):
-        fail("tandem record (%s) reported no bundle\n%s" % (crash, r.stderr[-3000:]))
-    bundle = summaries[-1]["bundle"]
-    m = re.search(r"bundle %s diagnosed in ([0-9.]+) s: signature (\S+)" % bundle[:12], r.stderr)
+    summary = recorded(r, crash)
+    m = re.search(r"bundle %s diagnosed in ([0-9.]+) s: signature " % summary["bundle"][:12], r.stderr)
     if not m:
         fail("tandem record (%s) did not diagnose its bundle\n%s" % (crash, r.stderr[-3000:]))
-    return bundle, float(m.group(1)), summaries[-1]["freeze_s"]
+    return summary["bundle"], float(m.group(1)), summary["freeze_s"]
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        sys.exit(2)
-    tandem = sys.argv[1]
-    work = tempfile.mkdtemp(prefix="tandem-groups-")
-    os.environ["TANDEM_ARCHIVE"] = os.path.join(work, "archive")
-    try:
+    with scratch(__doc__, "tandem-groups-") as (tandem, work):
         null1, d1, f1 = record(tandem, "null")
         null2, d2, f2 = record(tandem, "null", LATER_NULL)
         bug, d3, f3 = record(tandem, "bug")
@@ -118,8 +94,6 @@ def main():
 
         print("PASS: %s x2, %s x1; diagnosis %.2f/%.2f/%.2f s after freezes of %.2f/%.2f/%.2f s" % (
             sig[null1], sig[bug], d1, d2, d3, f1, f2, f3))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
