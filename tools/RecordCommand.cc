@@ -45,7 +45,9 @@ const char* kSynopsis =
     "this terminal, and a backup that replays its log --lag of guest time behind. When the\n"
     "guest fails (panic, oops, triple fault, unexpected reset, hang), the primary dies or the\n"
     "backup diverges from it, the backup's state and the log from there to the failure are\n"
-    "frozen as a bundle into the archive, and its id is printed.\n"
+    "frozen as a bundle into the archive, and its id is printed once the backup has also\n"
+    "replayed and diagnosed it (as `tandem report` does), so that the archive groups the\n"
+    "failure by the signature refined from its backtrace.\n"
     "Exit status: 0 the guest ended normally, 6 a failure was recorded, 130 interrupted,\n"
     "1 failure of tandem itself, 2 bad usage or input.";
 
