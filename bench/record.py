@@ -54,7 +54,8 @@ def tandem_record(work):
     return {"to_panic_s": j["wall_s"], "icount": j["icount"], "guest_s": j["guest_s"],
             "max_lag_s": j["max_lag_s"], "log_bytes": j["log_bytes"],
             "freeze_s": j["freeze_s"], "replay_s": replay_s,
-            "full_waits": j["full_waits"]}
+            "full_waits": j["full_waits"], "lag_waits": j["lag_waits"],
+            "lag_wait_s": j["lag_wait_s"]}
 
 
 def qemu_rr(work, kernel, initrd):
@@ -113,6 +114,7 @@ def main():
          "log_bytes_per_kinsn": round(rec["log_bytes"] / kinsn, 4),
          "freeze_s": round(rec["freeze_s"], 3), "replay_s": round(rec["replay_s"], 3),
          "full_waits": int(rec["full_waits"]),
+         "lag_waits": int(rec["lag_waits"]), "lag_wait_s": round(rec["lag_wait_s"], 3),
          "to_panic_vs_qemu_rr": round(rec["to_panic_s"] / q["to_panic_s"], 2),
          "replay_vs_qemu_rr": round(rec["replay_s"] / q["replay_s"], 3),
          "log_vs_qemu_rr": round(rec["log_bytes"] / q["log_bytes"], 4)},

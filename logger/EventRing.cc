@@ -44,6 +44,7 @@ uint8_t encodeEvent(const Event& e, std::vector<uint8_t>& out) {
   if (auto* c = std::get_if<ClockReadingEvent>(&e.body)) {
     out.push_back(static_cast<uint8_t>(c->reason));
     putU64(out, c->value_ns);
+    putU32(out, c->ps_per_insn);
     return kClock;
   }
   if (auto* s = std::get_if<SerialInputEvent>(&e.body)) {
@@ -78,10 +79,11 @@ Event decodeEvent(uint8_t kind, const std::vector<uint8_t>& p) {
   size_t n = p.size() - 12;
   switch (kind) {
     case kClock: {
-      TANDEM_ASSERT(n == 9);
+      TANDEM_ASSERT(n == 13);
       ClockReadingEvent c;
       c.reason = static_cast<ClockRead>(body[0]);
       std::memcpy(&c.value_ns, body + 1, 8);
+      std::memcpy(&c.ps_per_insn, body + 9, 4);
       e.body = c;
       break;
     }
@@ -175,27 +177,20 @@ void EventRing::copyOut(uint64_t at, uint8_t* dst, uint64_t n) const {
   std::memcpy(dst + first, data_, n - first);
 }
 
-void EventRing::write(uint8_t kind, const std::vector<uint8_t>& payload) {
+uint64_t EventRing::write(uint8_t kind, const std::vector<uint8_t>& payload) {
   uint64_t need = kFrameBytes + payload.size();
   TANDEM_ASSERT(need <= capacity_);
   uint64_t head = header_->head.load(std::memory_order_relaxed);
+  uint64_t waited = 0;
   if (head + need - header_->tail.load(std::memory_order_acquire) > capacity_) {
     uint64_t t0 = nowNs();
     while (head + need - header_->tail.load(std::memory_order_acquire) > capacity_) {
-      if (consumerGone()) return;
-      if (consumer_pid_ > 0) {
-        siginfo_t info{};
-        if (waitid(P_PID, static_cast<id_t>(consumer_pid_), &info,
-                   WEXITED | WNOHANG | WNOWAIT) == 0 &&
-            info.si_pid != 0) {
-          detachConsumer();
-          return;
-        }
-      }
+      if (consumerEnded()) return nowNs() - t0;
       waitBriefly();
     }
+    waited = nowNs() - t0;
     header_->full_waits.fetch_add(1, std::memory_order_relaxed);
-    header_->wait_ns.fetch_add(nowNs() - t0, std::memory_order_relaxed);
+    header_->wait_ns.fetch_add(waited, std::memory_order_relaxed);
   }
   uint8_t frame[kFrameBytes];
   uint32_t len = static_cast<uint32_t>(payload.size());
@@ -205,11 +200,39 @@ void EventRing::write(uint8_t kind, const std::vector<uint8_t>& payload) {
   copyIn(head + kFrameBytes, payload.data(), payload.size());
   header_->records.fetch_add(1, std::memory_order_relaxed);
   header_->head.store(head + need, std::memory_order_release);
+  return waited;
 }
 
-void EventRing::push(const Event& e) {
+bool EventRing::consumerEnded() {
+  if (consumerGone()) return true;
+  if (consumer_pid_ > 0) {
+    siginfo_t info{};
+    if (waitid(P_PID, static_cast<id_t>(consumer_pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid != 0) {
+      detachConsumer();
+      return true;
+    }
+  }
+  return false;
+}
+
+uint64_t EventRing::waitForConsumer(uint64_t guest_ns) {
+  // Waiting until the backup is well within the bound keeps a backup that
+  // runs just behind it from making every poll wait.
+  uint64_t t0 = nowNs();
+  while (guest_ns > header_->consumer_ns.load(std::memory_order_relaxed) + resume_lead_ns_) {
+    if (consumerEnded()) return nowNs() - t0;
+    waitBriefly();
+  }
+  uint64_t waited = nowNs() - t0;
+  header_->lag_waits.fetch_add(1, std::memory_order_relaxed);
+  header_->lag_wait_ns.fetch_add(waited, std::memory_order_relaxed);
+  return waited;
+}
+
+uint64_t EventRing::push(const Event& e) {
   uint8_t kind = encodeEvent(e, scratch_);
-  write(kind, scratch_);
+  return write(kind, scratch_);
 }
 
 void EventRing::finish(const pb::FailureRecord* failure) {
@@ -231,7 +254,8 @@ bool EventRing::pop(RingRecord& out) {
   uint32_t len;
   std::memcpy(&len, frame, 4);
   TANDEM_ASSERT(len + kFrameBytes <= capacity_);
-  std::vector<uint8_t> payload(len);
+  std::vector<uint8_t>& payload = payload_;
+  payload.resize(len);
   copyOut(tail + kFrameBytes, payload.data(), len);
   if (frame[4] == kFailure) {
     out.kind = RingRecord::kFailure;
@@ -250,6 +274,8 @@ RingStats EventRing::stats() const {
   s.bytes = header_->head.load(std::memory_order_relaxed);
   s.full_waits = header_->full_waits.load(std::memory_order_relaxed);
   s.wait_ns = header_->wait_ns.load(std::memory_order_relaxed);
+  s.lag_waits = header_->lag_waits.load(std::memory_order_relaxed);
+  s.lag_wait_ns = header_->lag_wait_ns.load(std::memory_order_relaxed);
   return s;
 }
 

@@ -6,8 +6,11 @@
 // It never drops anything: a full ring makes the producer wait (each wait
 // is counted, with its duration). Besides the records, the header carries
 // what the backup needs to keep its distance and to notice an ending: the
-// primary's latest (icount, guest time), and the producer's state. A
-// failure record, when the primary fails, is the ring's last record.
+// primary's first and latest guest time, and the producer's state. A
+// failure record, when the primary fails, is the ring's last record. The
+// backup publishes its own guest time back, so that the primary can wait
+// for a backup that fell too far behind (a bound on the lag, and so on the
+// replay a failure costs), counted like the waits on a full ring.
 #pragma once
 
 #include <atomic>
@@ -34,6 +37,8 @@ struct RingStats {
   uint64_t bytes = 0;        // bytes pushed, framing included
   uint64_t full_waits = 0;   // pushes that found the ring full and waited
   uint64_t wait_ns = 0;      // total time those pushes waited
+  uint64_t lag_waits = 0;    // times the producer waited for a backup too far behind
+  uint64_t lag_wait_ns = 0;  // total time those waits took
 };
 
 // What the backup tells the primary when it is done, through the ring's
@@ -72,11 +77,29 @@ class EventRing {
   int64_t bootEpochSeconds() const { return header_->boot_epoch; }
 
   // --- producer ---
-  void push(const Event& e);
-  // The primary's position, for the backup's lag.
-  void publish(Icount at, uint64_t guest_ns) {
+  // Returns the host time it waited for room (0 mostly).
+  uint64_t push(const Event& e);
+  // The primary's position, for the backup's lag. With a lead bound set,
+  // waits while the backup is further behind than that; returns the host
+  // time it waited.
+  uint64_t publish(Icount at, uint64_t guest_ns) {
+    if (!started_) {
+      header_->start_ns.store(guest_ns, std::memory_order_relaxed);
+      started_ = true;
+    }
     header_->published_icount.store(at.value(), std::memory_order_relaxed);
     header_->published_ns.store(guest_ns, std::memory_order_release);
+    if (max_lead_ns_ && guest_ns > header_->consumer_ns.load(std::memory_order_relaxed) + max_lead_ns_)
+      return waitForConsumer(guest_ns);
+    return 0;
+  }
+  // The furthest (guest time) the backup may fall behind before publish()
+  // waits for it (0, the default: no bound), and how close it must come
+  // again before the wait ends (more than the backup's own lag, which it
+  // keeps by waiting for the primary).
+  void setMaxLead(uint64_t max_ns, uint64_t resume_ns) {
+    max_lead_ns_ = max_ns;
+    resume_lead_ns_ = resume_ns;
   }
   // Ends the stream: with a failure record (state kFailed) or without.
   void finish(const pb::FailureRecord* failure);
@@ -98,6 +121,11 @@ class EventRing {
   uint64_t publishedIcount() const {
     return header_->published_icount.load(std::memory_order_relaxed);
   }
+  // The guest time of the primary's first published position (0 before it).
+  uint64_t startNs() const { return header_->start_ns.load(std::memory_order_relaxed); }
+  // Where the backup stands, in the primary's guest time.
+  void setConsumerNs(uint64_t ns) { header_->consumer_ns.store(ns, std::memory_order_relaxed); }
+  uint64_t consumerNs() const { return header_->consumer_ns.load(std::memory_order_relaxed); }
 
   RingStats stats() const;
 
@@ -124,6 +152,10 @@ class EventRing {
     alignas(64) std::atomic<uint32_t> state;
     std::atomic<uint64_t> published_icount;
     std::atomic<uint64_t> published_ns;
+    std::atomic<uint64_t> start_ns;
+    std::atomic<uint64_t> lag_waits;
+    std::atomic<uint64_t> lag_wait_ns;
+    alignas(64) std::atomic<uint64_t> consumer_ns;
     std::atomic<uint64_t> records;
     std::atomic<uint64_t> full_waits;
     std::atomic<uint64_t> wait_ns;
@@ -140,7 +172,10 @@ class EventRing {
   static_assert(std::atomic<uint64_t>::is_always_lock_free);
 
   EventRing(int fd, void* map, uint64_t capacity);
-  void write(uint8_t kind, const std::vector<uint8_t>& payload);
+  uint64_t write(uint8_t kind, const std::vector<uint8_t>& payload);
+  // True once the consumer detached or its process exited.
+  bool consumerEnded();
+  uint64_t waitForConsumer(uint64_t guest_ns);
   void copyIn(uint64_t at, const uint8_t* src, uint64_t n);
   void copyOut(uint64_t at, uint8_t* dst, uint64_t n) const;
 
@@ -150,7 +185,11 @@ class EventRing {
   Header* header_;
   uint8_t* data_;
   std::vector<uint8_t> scratch_;  // the producer's encoding buffer
+  std::vector<uint8_t> payload_;  // the consumer's decoding buffer
   int consumer_pid_ = 0;
+  uint64_t max_lead_ns_ = 0;
+  uint64_t resume_lead_ns_ = 0;
+  bool started_ = false;
 };
 
 }  // namespace tandem

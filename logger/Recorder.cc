@@ -14,20 +14,25 @@ Recorder::Recorder(Door& live, EventRing& ring, FailureDetector& detector,
       next_digest_(options.digest_interval ? options.digest_interval : UINT64_MAX) {}
 
 void Recorder::log(Icount at, EventBody body) {
-  ring_.push(Event{at, eip(), std::move(body)});
+  paused(ring_.push(Event{at, eip(), std::move(body)}));
   ++events_;
+}
+
+void Recorder::paused(uint64_t ns) {
+  // The guest stood still while the ring made the primary wait.
+  if (ns) live_.hostPaused(ns);
 }
 
 void Recorder::answered(Icount at, ClockRead why, uint64_t ns) {
   // Only what the replay cannot compute from icount and the last logged
-  // reading is logged (both clocks advance 1 ns per instruction between
-  // their jumps).
-  if (ns != shadow_.clockNs(at, why)) {
-    log(at, ClockReadingEvent{why, ns});
-    shadow_.setState(VirtualClockState{ns - at.value()});
+  // reading is logged.
+  uint32_t ps = live_.psPerInstruction();
+  if (ns != shadow_.at(at) || ps != shadow_.ps_per_insn) {
+    log(at, ClockReadingEvent{why, ns, ps == ClockLine::kDefaultPs ? 0 : ps});
+    shadow_ = ClockLine::from(at, ns, ps);
   }
   last_ns_ = ns;
-  ring_.publish(at, ns);
+  paused(ring_.publish(at, ns));
   detector_.onClock(at, ns);
 }
 
@@ -57,7 +62,7 @@ void Recorder::idleUntil(Icount at, uint64_t deadline_ns) {
 }
 
 void Recorder::onInterrupt(Icount at, uint32_t eip, uint8_t vector) {
-  ring_.push(Event{at, eip, InterruptDeliveryEvent{vector}});
+  paused(ring_.push(Event{at, eip, InterruptDeliveryEvent{vector}}));
   ++events_;
 }
 

@@ -5,18 +5,19 @@
 // digest interval) it also logs a digest of the whole machine, so the
 // backup can prove it is still in step.
 //
-// A reading is logged only when it differs from one nanosecond per
-// instruction since the last logged reading, which the replayer computes
-// the same way: a virtual clock logs only its idle skips; a host clock,
-// which follows the wall clock, nearly every reading. Every idle wait logs
-// where guest time stands after it when that moved.
+// A reading is logged only when it differs from what the last logged
+// reading and its rate give (a ClockLine), or when the clock's rate
+// changed, and the replayer computes every other reading the same way: a
+// virtual clock logs only its idle skips, a host clock its
+// resynchronisations with the host's time. Every idle wait logs where guest
+// time stands after it when that moved.
 #pragma once
 
 #include <cstdint>
 
 #include "logger/EventRing.h"
 #include "logger/FailureDetector.h"
-#include "logger/VirtualClock.h"
+#include "logger/ClockLine.h"
 #include "vmm/Door.h"
 #include "vmm/Machine.h"
 
@@ -39,6 +40,8 @@ class Recorder final : public Door, public MachineObserver {
   void idleUntil(Icount at, uint64_t deadline_ns) override;
   std::optional<uint64_t> icountAtNs(uint64_t ns) const override { return live_.icountAtNs(ns); }
   bool inputPossible() const override { return live_.inputPossible(); }
+  uint32_t psPerInstruction() const override { return live_.psPerInstruction(); }
+  void hostPaused(uint64_t ns) override { live_.hostPaused(ns); }
 
   // MachineObserver.
   void onInterrupt(Icount at, uint32_t eip, uint8_t vector) override;
@@ -49,6 +52,7 @@ class Recorder final : public Door, public MachineObserver {
 
  private:
   void log(Icount at, EventBody body);
+  void paused(uint64_t ns);
   void answered(Icount at, ClockRead why, uint64_t ns);
   uint32_t eip() const { return machine_ ? machine_->cpu().currentEip() : 0; }
 
@@ -57,7 +61,7 @@ class Recorder final : public Door, public MachineObserver {
   FailureDetector& detector_;
   RecorderOptions options_;
   Machine* machine_ = nullptr;
-  VirtualClock shadow_;  // what the replay will compute for an unlogged reading
+  ClockLine shadow_ = ClockLine::from(Icount(0), 0, 0);  // what the replay will compute
   uint64_t next_digest_;
   uint64_t last_ns_ = 0;
   uint64_t events_ = 0;

@@ -45,6 +45,7 @@ class VirtualClock final : public Door {
   void feedInput(std::span<const uint8_t> bytes);
   size_t pendingInput() const { return input_.size(); }
   bool inputPossible() const override { return !input_.empty(); }
+  uint32_t psPerInstruction() const override { return static_cast<uint32_t>(ps_per_instruction_); }
 
   VirtualClockState state() const { return s_; }
   void setState(const VirtualClockState& s) { s_ = s; }

@@ -21,6 +21,9 @@ namespace tandem {
 struct ClockReadingEvent {
   ClockRead reason = ClockRead::kPoll;
   uint64_t value_ns = 0;  // guest time returned, ns since power-on
+  // How guest time goes on from this reading until the next logged one, in
+  // picoseconds per instruction; 0 means 1000 (one nanosecond each).
+  uint32_t ps_per_insn = 0;
   bool operator==(const ClockReadingEvent&) const = default;
 };
 

@@ -25,6 +25,7 @@ void encodeBody(const EventBody& body, pb::Event& e) {
           auto* c = e.mutable_clock();
           c->set_reason(static_cast<pb::ClockReason>(b.reason));
           c->set_value_ns(b.value_ns);
+          c->set_ps_per_insn(b.ps_per_insn);
         } else if constexpr (std::is_same_v<T, SerialInputEvent>) {
           TANDEM_ASSERT(!b.data.empty() && b.data.size() <= kMaxSerialInputBytes);
           e.mutable_serial_input()->set_data(b.data.data(), b.data.size());
@@ -51,7 +52,7 @@ Result<EventBody> decodeBody(const pb::Event& e) {
       if (e.clock().reason() < pb::CLOCK_READ_POLL || e.clock().reason() > pb::CLOCK_READ_SERIAL)
         return makeError("clock reading with unknown reason " + std::to_string(e.clock().reason()));
       return EventBody{ClockReadingEvent{static_cast<ClockRead>(e.clock().reason()),
-                                         e.clock().value_ns()}};
+                                         e.clock().value_ns(), e.clock().ps_per_insn()}};
     }
     case pb::Event::kSerialInput: {
       const std::string& d = e.serial_input().data();

@@ -34,7 +34,7 @@ int64_t wallNs() {
 struct Checkpoint {
   MachineState state;
   std::unique_ptr<PhysMemory> ram;
-  uint64_t guest_ns = 0;
+  ClockLine clock{};  // the replay's clock course through the checkpoint
   std::vector<uint8_t> detector;
 };
 
@@ -53,7 +53,7 @@ class Backup {
 
  private:
   void checkpoint();
-  SnapshotState snapshotOf(const MachineState& s, uint64_t guest_ns,
+  SnapshotState snapshotOf(const MachineState& s, const ClockLine& clock,
                            std::vector<uint8_t> detector) const;
   int freeze(pb::FailureRecord failure, const SnapshotState& state, const PhysMemory& memory,
              std::vector<Event> events);
@@ -77,14 +77,16 @@ void Backup::checkpoint() {
   cp_.state = m.saveState();
   if (!cp_.ram) cp_.ram = std::make_unique<PhysMemory>(m.memory().size());
   std::memcpy(cp_.ram->base(), m.memory().base(), m.memory().size());
-  cp_.guest_ns = door_.guestNsAt(m.icount());
+  cp_.clock = door_.position().clock;
   cp_.detector = detector_.saveState();
-  (void)source_.takeReplayed();
+  source_.dropReplayed();
 }
 
-SnapshotState Backup::snapshotOf(const MachineState& s, uint64_t guest_ns,
+SnapshotState Backup::snapshotOf(const MachineState& s, const ClockLine& clock,
                                  std::vector<uint8_t> detector) const {
-  ReplayResume r{{guest_ns, ring_.bootEpochSeconds(), config_.virtual_clock ? 1u : 0u, 0},
+  ReplayResume r{{clock.ns, ring_.bootEpochSeconds(),
+                  config_.virtual_clock ? ReplayClockState::kVirtual : 0u, clock.ps_per_insn},
+                 clock.icount,
                  std::move(detector)};
   return SnapshotState{s, saveReplayResume(r)};
 }
@@ -160,7 +162,7 @@ int Backup::run() {
       f.set_detail(d->what);
       std::vector<Event> events = source_.takeReplayed();
       for (Event& e : source_.takeRest()) events.push_back(std::move(e));
-      return freeze(f, snapshotOf(cp_.state, cp_.guest_ns, cp_.detector), *cp_.ram, std::move(events));
+      return freeze(f, snapshotOf(cp_.state, cp_.clock, cp_.detector), *cp_.ram, std::move(events));
     }
     if (door_.lastMatchIcount() > checkpoint_match) {
       checkpoint_match = door_.lastMatchIcount();
@@ -180,11 +182,14 @@ int Backup::run() {
         f.set_wall_time_ns(wallNs());
         f.set_message("the primary's process ended without closing its log");
       }
-      return freeze(f, snapshotOf(m.saveState(), door_.guestNsAt(m.icount()), detector_.saveState()), m.memory(),
+      return freeze(f, snapshotOf(m.saveState(), door_.position().clock, detector_.saveState()), m.memory(),
                     std::move(events));
     }
     uint64_t published = ring_.publishedNs();
-    uint64_t mine = door_.lastNs();
+    // Until its first clock reading the backup stands where the primary
+    // started (guest time runs from before the kernel was loaded).
+    uint64_t mine = std::max(door_.lastNs(), ring_.startNs());
+    ring_.setConsumerNs(mine);
     if (published > mine) max_lag_ns_ = std::max(max_lag_ns_, published - mine);
     if (machine_done || mine + config_.lag_ns > published || door_.ended()) {
       timespec ts{0, 500'000};

@@ -45,7 +45,7 @@ Result<std::unique_ptr<BundleReplay>> BundleReplay::open(std::unique_ptr<BundleR
                                                               ? reader->manifest().watchdog_ns()
                                                               : UINT64_MAX);
   r->door_ = std::make_unique<ReplayDoor>(*r->source_, r->detector_.get(),
-                                          resume->clock.virtual_clock != 0,
+                                          (resume->clock.flags & ReplayClockState::kVirtual) != 0,
                                           resume->clock.boot_epoch_seconds);
   r->detector_->setNext(r->door_.get());
   if (Status s = r->detector_->restoreState(resume->detector); !s)
@@ -58,7 +58,8 @@ Result<std::unique_ptr<BundleReplay>> BundleReplay::open(std::unique_ptr<BundleR
     return makeError(name + ": snapshot: " + s.error().message);
   if (Status s = reader->readMemory(0, m.memory()); !s) return s.error();
   r->door_->attach(m);
-  r->door_->resume(Icount(info->icount), resume->clock.guest_ns);
+  r->door_->resume(Icount(resume->anchor_icount.value_or(info->icount)), resume->clock.guest_ns,
+                   resume->clock.ps_per_insn);
   r->detector_->attach(m);
   m.setObserver(r->detector_.get());
   r->reader_ = std::move(reader);

@@ -12,8 +12,15 @@
 namespace tandem {
 
 std::vector<uint8_t> saveReplayResume(const ReplayResume& r) {
-  std::vector<uint8_t> bytes(sizeof r.clock);
-  std::memcpy(bytes.data(), &r.clock, sizeof r.clock);
+  ReplayClockState c = r.clock;
+  if (r.anchor_icount) c.flags |= ReplayClockState::kAnchorFollows;
+  std::vector<uint8_t> bytes(sizeof c);
+  std::memcpy(bytes.data(), &c, sizeof c);
+  if (r.anchor_icount) {
+    uint8_t a[8];
+    std::memcpy(a, &*r.anchor_icount, 8);
+    bytes.insert(bytes.end(), a, a + 8);
+  }
   bytes.insert(bytes.end(), r.detector.begin(), r.detector.end());
   return bytes;
 }
@@ -24,9 +31,18 @@ Result<ReplayResume> loadReplayResume(const std::vector<uint8_t>& bytes) {
     return makeError("the snapshot's clock state has " + std::to_string(bytes.size()) +
                      " bytes, fewer than the " + std::to_string(sizeof r.clock) + " of a replay clock");
   std::memcpy(&r.clock, bytes.data(), sizeof r.clock);
-  if (r.clock.virtual_clock > 1 || r.clock.reserved != 0)
+  if (r.clock.flags & ~(ReplayClockState::kVirtual | ReplayClockState::kAnchorFollows))
     return makeError("the snapshot's clock state is not one tandem writes");
-  r.detector.assign(bytes.begin() + sizeof r.clock, bytes.end());
+  size_t at = sizeof r.clock;
+  if (r.clock.flags & ReplayClockState::kAnchorFollows) {
+    if (bytes.size() < at + 8) return makeError("the snapshot's clock state ends before its anchor");
+    uint64_t anchor;
+    std::memcpy(&anchor, bytes.data() + at, 8);
+    r.anchor_icount = anchor;
+    r.clock.flags &= ~ReplayClockState::kAnchorFollows;
+    at += 8;
+  }
+  r.detector.assign(bytes.begin() + static_cast<ptrdiff_t>(at), bytes.end());
   return r;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,12 +19,15 @@
 namespace tandem {
 
 // What a replay needs of the clock besides the events: guest time at the
-// snapshot, the power-on date, and whether time came from icount.
+// snapshot, the power-on date, whether time came from icount, and the rate
+// guest time went on at from the snapshot to the next logged reading.
 struct ReplayClockState {
+  static constexpr uint32_t kVirtual = 1;        // time derived from icount
+  static constexpr uint32_t kAnchorFollows = 2;  // guest_ns is at the anchor icount that follows
   uint64_t guest_ns;
   int64_t boot_epoch_seconds;
-  uint32_t virtual_clock;  // 1: derived from icount
-  uint32_t reserved;       // 0
+  uint32_t flags;
+  uint32_t ps_per_insn;    // picoseconds per instruction; 0: 1000 (bundles from before rates)
 };
 static_assert(std::is_trivially_copyable_v<ReplayClockState> &&
               std::has_unique_object_representations_v<ReplayClockState>);
@@ -31,6 +35,10 @@ static_assert(std::is_trivially_copyable_v<ReplayClockState> &&
 // A snapshot's clock_state: the clock, then the failure detector's state.
 struct ReplayResume {
   ReplayClockState clock;
+  // Where the clock's course through the snapshot was last set (its last
+  // logged reading), when it is not the snapshot's icount: predicting from
+  // there gives exactly the recording's readings, whatever the rounding.
+  std::optional<uint64_t> anchor_icount;
   std::vector<uint8_t> detector;
 };
 std::vector<uint8_t> saveReplayResume(const ReplayResume& r);

@@ -45,12 +45,11 @@ ReplayDoor::ReplayDoor(EventSource& events, FailureDetector* detector, bool virt
     : events_(events),
       detector_(detector),
       boot_epoch_(boot_epoch_seconds),
-      virtual_clock_(virtual_clock),
-      clock_(1000, boot_epoch_seconds) {}
+      virtual_clock_(virtual_clock) {}
 
 ReplayDoor::Position ReplayDoor::position() const {
-  return Position{last_ns_, last_match_, digests_, replayed_, clock_.state(), ended_,
-                  divergence_.has_value()};
+  return Position{last_ns_, last_match_, digests_, replayed_, line_, ended_,
+                  divergence_.has_value(), live_, 0};
 }
 
 void ReplayDoor::setPosition(const Position& p) {
@@ -58,20 +57,21 @@ void ReplayDoor::setPosition(const Position& p) {
   last_match_ = p.last_match;
   digests_ = p.digests;
   replayed_ = p.replayed;
-  clock_.setState(p.clock);
+  line_ = p.clock;
   ended_ = p.ended != 0;
+  live_ = p.live != 0;
   if (!p.diverged) divergence_.reset();
 }
 
-void ReplayDoor::resume(Icount at, uint64_t guest_ns) {
+void ReplayDoor::resume(Icount at, uint64_t guest_ns, uint32_t ps_per_insn) {
   // The snapshot is where the replay starts agreeing with the recording.
   if (last_match_ < at.value()) last_match_ = at.value();
-  setTime(at, guest_ns);
+  setTime(at, guest_ns, ps_per_insn);
 }
 
-void ReplayDoor::setTime(Icount at, uint64_t guest_ns) {
+void ReplayDoor::setTime(Icount at, uint64_t guest_ns, uint32_t ps_per_insn) {
   last_ns_ = guest_ns;
-  clock_.setState(VirtualClockState{guest_ns - at.value()});
+  line_ = ClockLine::from(at, guest_ns, ps_per_insn);
 }
 
 template <typename T>
@@ -103,7 +103,7 @@ void ReplayDoor::diverge(Icount at, const std::string& expected, const std::stri
 }
 
 uint64_t ReplayDoor::answer(Icount at, ClockRead why) {
-  uint64_t ns = clock_.clockNs(at, why);
+  uint64_t ns = line_.at(at);
   const Event* e = events_.peek();
   const ClockReadingEvent* c = e && e->icount == at ? std::get_if<ClockReadingEvent>(&e->body) : nullptr;
   // A logged reading for this question; anything else means the recording
@@ -116,9 +116,10 @@ uint64_t ReplayDoor::answer(Icount at, ClockRead why) {
       return last_ns_;
     }
     ns = c->value_ns;
+    uint32_t ps = c->ps_per_insn;
     events_.pop();
     ++replayed_;
-    setTime(at, ns);
+    setTime(at, ns, ps);
   }
   last_ns_ = ns;
   if (detector_) detector_->onClock(at, ns);
@@ -126,6 +127,11 @@ uint64_t ReplayDoor::answer(Icount at, ClockRead why) {
 }
 
 uint64_t ReplayDoor::clockNs(Icount at, ClockRead why) {
+  if (live_) {
+    last_ns_ = line_.at(at);
+    if (detector_) detector_->onClock(at, last_ns_);
+    return last_ns_;
+  }
   if (divergence_) return last_ns_;
   uint64_t ns = answer(at, why);
   if (why == ClockRead::kPoll && !divergence_) checkDigest(at);
@@ -152,7 +158,7 @@ void ReplayDoor::checkDigest(Icount at) {
 }
 
 size_t ReplayDoor::serialInput(Icount at, uint8_t* out, size_t max) {
-  if (divergence_ || ended_) return 0;
+  if (live_ || divergence_ || ended_) return 0;
   const SerialInputEvent* s = next<SerialInputEvent>(at, false);
   if (!s) return 0;
   uint32_t eip = machine_ ? machine_->cpu().currentEip() : 0;
@@ -168,18 +174,24 @@ size_t ReplayDoor::serialInput(Icount at, uint8_t* out, size_t max) {
   return n;
 }
 
-void ReplayDoor::idleUntil(Icount at, uint64_t) {
+void ReplayDoor::idleUntil(Icount at, uint64_t deadline_ns) {
   if (detector_) detector_->onIdle(at);
-  if (!divergence_) answer(at, ClockRead::kIdle);
+  if (live_) {
+    // A virtual clock's idle wait: straight to the deadline, if there is one.
+    if (deadline_ns != UINT64_MAX && deadline_ns > line_.at(at))
+      line_ = ClockLine::from(at, deadline_ns, line_.ps_per_insn);
+  } else if (!divergence_) {
+    answer(at, ClockRead::kIdle);
+  }
 }
 
 std::optional<uint64_t> ReplayDoor::icountAtNs(uint64_t ns) const {
-  if (!virtual_clock_) return std::nullopt;
-  return clock_.icountAtNs(ns);
+  if (!virtual_clock_ && !live_) return std::nullopt;
+  return line_.firstIcountAt(ns);
 }
 
 void ReplayDoor::onInterrupt(Icount at, uint32_t eip, uint8_t vector) {
-  if (divergence_ || ended_) return;
+  if (live_ || divergence_ || ended_) return;
   const InterruptDeliveryEvent* d = next<InterruptDeliveryEvent>(at, true);
   if (!d || d->vector != vector || events_.peek()->eip != eip) {
     if (!ended_)

@@ -6,17 +6,22 @@
 // expected and what happened) and the machine is asked to stop.
 //
 // Clock readings: the recorder logs only the readings it could not predict
-// as one nanosecond per instruction since the last logged one (a virtual
-// clock's readings between idle skips; a host clock's are nearly all
-// logged), so the door computes every other reading the same way.
+// from the last logged one and the rate logged with it (a ClockLine): a
+// virtual clock's idle skips, a host clock's resynchronisations with the
+// host's time. The door computes every other reading the same way.
+//
+// A replay can be left on purpose (goLive(), gdb's `monitor diverge`):
+// from then on the door is a virtual clock going on from where the replay
+// stood, with no console input, and nothing is checked.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "logger/FailureDetector.h"
-#include "logger/VirtualClock.h"
+#include "logger/ClockLine.h"
 #include "logstore/Event.h"
 #include "vmm/Door.h"
 #include "vmm/Machine.h"
@@ -46,8 +51,9 @@ class ReplayDoor final : public Door, public MachineObserver {
              int64_t boot_epoch_seconds);
 
   void attach(Machine& m) { machine_ = &m; }
-  // Continues from a snapshot: guest time at its icount.
-  void resume(Icount at, uint64_t guest_ns);
+  // Continues from a snapshot: guest time at its icount and the rate it
+  // went on at (0: one nanosecond per instruction).
+  void resume(Icount at, uint64_t guest_ns, uint32_t ps_per_insn);
 
   // Door.
   uint64_t clockNs(Icount at, ClockRead why) override;
@@ -55,7 +61,7 @@ class ReplayDoor final : public Door, public MachineObserver {
   size_t serialInput(Icount at, uint8_t* out, size_t max) override;
   void idleUntil(Icount at, uint64_t deadline_ns) override;
   std::optional<uint64_t> icountAtNs(uint64_t ns) const override;
-  bool inputPossible() const override { return !ended_; }
+  bool inputPossible() const override { return !ended_ && !live_; }
 
   // MachineObserver.
   void onInterrupt(Icount at, uint32_t eip, uint8_t vector) override;
@@ -67,20 +73,29 @@ class ReplayDoor final : public Door, public MachineObserver {
     uint64_t last_match;
     uint64_t digests;
     uint64_t replayed;
-    VirtualClockState clock;
+    ClockLine clock;
     uint32_t ended;
     uint32_t diverged;
+    uint32_t live;
+    uint32_t reserved;  // always 0
   };
+  static_assert(std::is_trivially_copyable_v<Position>);
   Position position() const;
   // Back to a saved position; a divergence after it is forgotten.
   void setPosition(const Position& p);
+
+  // Stops replaying: the machine runs on live from here (see above).
+  void goLive() { live_ = true; }
+  bool live() const { return live_; }
 
   const std::optional<Divergence>& divergence() const { return divergence_; }
   // The machine asked for an event after the last one.
   bool ended() const { return ended_; }
   uint64_t lastNs() const { return last_ns_; }
   // Guest time at `at` as the clock computes it (a snapshot's guest time).
-  uint64_t guestNsAt(Icount at) const { return at.value() + clock_.state().idle_ns; }
+  uint64_t guestNsAt(Icount at) const { return line_.at(at); }
+  // The rate guest time goes on at from the last reading.
+  uint32_t psPerInstruction() const override { return line_.ps_per_insn; }
   uint64_t lastMatchIcount() const { return last_match_; }
   uint64_t digestsChecked() const { return digests_; }
   uint64_t eventsReplayed() const { return replayed_; }
@@ -96,16 +111,17 @@ class ReplayDoor final : public Door, public MachineObserver {
   // Answers a clock question: the logged reading if there is one for it,
   // else the computed one.
   uint64_t answer(Icount at, ClockRead why);
-  void setTime(Icount at, uint64_t guest_ns);
+  void setTime(Icount at, uint64_t guest_ns, uint32_t ps_per_insn);
 
   EventSource& events_;
   FailureDetector* detector_;
   int64_t boot_epoch_;
   bool virtual_clock_;
-  VirtualClock clock_;  // computes the readings the log leaves out
+  ClockLine line_ = ClockLine::from(Icount(0), 0, 0);  // computes the readings the log leaves out
   Machine* machine_ = nullptr;
   std::optional<Divergence> divergence_;
   bool ended_ = false;
+  bool live_ = false;
   uint64_t last_ns_ = 0;
   uint64_t last_match_ = 0;
   uint64_t digests_ = 0;

@@ -6,7 +6,7 @@
 namespace tandem {
 
 bool RingSource::pull() {
-  RingRecord r;
+  RingRecord& r = record_;
   if (!ring_.pop(r)) return false;
   if (r.kind == RingRecord::kEvent) {
     meter_.add(r.event);
@@ -38,6 +38,9 @@ const Event* RingSource::peek() {
       if (!pull()) ended_ = died_ = true;
       continue;
     }
+    // Everything the primary logged is replayed: it must not wait for this
+    // backup (it may be waiting for it to come closer right now).
+    ring_.setConsumerNs(ring_.publishedNs());
     timespec ts{0, 50'000};
     nanosleep(&ts, nullptr);
   }

@@ -34,6 +34,8 @@ class RingSource final : public EventSource {
   // Events replayed since the last call (kept for a freeze from an earlier
   // checkpoint).
   std::vector<Event> takeReplayed() { return std::exchange(replayed_, {}); }
+  // Forgets them (keeping the memory for the next ones).
+  void dropReplayed() { replayed_.clear(); }
   const std::vector<Event>& replayed() const { return replayed_; }
   // Every event taken from the ring, measured as a bundle would store it.
   LogMeter& meter() { return meter_; }
@@ -44,6 +46,7 @@ class RingSource final : public EventSource {
 
   EventRing& ring_;
   int pidfd_;
+  RingRecord record_;  // reused: a record holds a FailureRecord, costly to build per event
   std::deque<Event> queue_;
   LogMeter meter_;
   std::vector<Event> replayed_;

@@ -81,6 +81,7 @@ MachineExit TimeTravel::advance(uint64_t until) {
     MachineExit e = machine_.run(stop);
     if (console_) console_->setMuted(false);
     frontier_ = std::max(frontier_, now());
+    if (e == MachineExit::kDebug) stop_nth_ = !canonical_ && now() == at ? stop_nth_ + 1 : 1;
     canonical_ = e == MachineExit::kLimit;
     if (e != MachineExit::kLimit) return e;
   }
@@ -117,25 +118,29 @@ MachineExit TimeTravel::seek(uint64_t icount, const Interrupted& interrupted) {
   return e;
 }
 
-uint64_t TimeTravel::scan(uint64_t end, std::vector<Event>* events, const Interrupted& interrupted,
-                          bool* was_interrupted) {
-  uint64_t from = *store_.atOrBefore(end - 1);
+uint64_t TimeTravel::scan(uint64_t end, uint32_t through_nth, std::vector<Event>* events,
+                          const Interrupted& interrupted, bool* was_interrupted) {
+  uint64_t from = *store_.atOrBefore(through_nth ? end : end - 1);
   restore(from);
   for (;;) {
     MachineExit e = advance(std::min(end, now() + options_.slice));
     if (e == MachineExit::kDebug) {
-      uint32_t nth = 1;
-      if (!events->empty() && events->back().icount == now()) nth = events->back().nth + 1;
-      events->push_back(Event{now(), nth, machine_.cpu().debugStop()});
+      events->push_back(Event{now(), stop_nth_, machine_.cpu().debugStop()});
       continue;
     }
     // Also where the machine ended (it can only have ended at `end`).
-    if (e != MachineExit::kLimit || now() >= end) return from;
+    if (e != MachineExit::kLimit || now() >= end) break;
     if (interrupted()) {
       *was_interrupted = true;
       return from;
     }
   }
+  if (!canonical_ || now() != end) return from;
+  for (uint32_t seen = 0; seen < through_nth; seen = stop_nth_) {
+    if (advance(end + 1) != MachineExit::kDebug || now() != end) break;
+    events->push_back(Event{now(), stop_nth_, machine_.cpu().debugStop()});
+  }
+  return from;
 }
 
 void TimeTravel::goTo(const Event& e) {
@@ -157,16 +162,26 @@ void TimeTravel::goTo(const Event& e) {
 }
 
 ReverseStop TimeTravel::reverseContinue(const Interrupted& interrupted) {
-  uint64_t here = now();
+  const uint64_t here = now();
+  // Stopped after an interrupt's delivery (at a watch on the frame it
+  // pushed, or a breakpoint on its handler), the stops at this icount up
+  // to this one lie behind too: a watch's position is before its access.
+  const uint32_t here_nth = canonical_ ? 0 : stop_nth_;
+  auto behind = [&](const Event& e) {
+    if (e.position() < here) return true;
+    return e.icount == here && (e.nth < here_nth || (e.nth == here_nth && !e.debug.breakpoint));
+  };
   uint64_t end = here;
-  while (end > start()) {
+  uint32_t through = here_nth;
+  while (end > start() || through > 0) {
     std::vector<Event> events;
     bool was_interrupted = false;
-    uint64_t from = scan(end, &events, interrupted, &was_interrupted);
+    uint64_t from = scan(end, through, &events, interrupted, &was_interrupted);
+    through = 0;
     if (was_interrupted) return ReverseStop{ReverseStop::Kind::kInterrupted, {}};
     const Event* last = nullptr;
     for (const Event& e : events)
-      if (e.position() < here && (!last || e.position() >= last->position())) last = &e;
+      if (behind(e) && (!last || e.position() >= last->position())) last = &e;
     if (last) {
       Event chosen = *last;
       goTo(chosen);

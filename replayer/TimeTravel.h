@@ -16,8 +16,9 @@
 // instant: it runs the stretches between checkpoints again with the
 // debugger's breakpoints and watches, latest stretch first, and goes to
 // the last stop it saw. A breakpoint stops where it stopped going forward;
-// a watch stops before the instruction that made the access (gdb then
-// shows the value going back to what it was).
+// a watch stops before the instruction that made the access, or before the
+// interrupt delivery that did (gdb then shows the value going back to
+// what it was).
 #pragma once
 
 #include <cstdint>
@@ -93,7 +94,10 @@ class TimeTravel {
     uint64_t icount;   // where the CPU stopped
     uint32_t nth;      // 1 for the first stop at that icount, and so on
     DebugStop debug;
-    uint64_t position() const { return debug.breakpoint ? icount : icount - 1; }
+    // Where going back to the stop lands: at a breakpoint, or before the
+    // access (the instruction that made it, or the delivery that pushed
+    // an interrupt frame, which comes before the next instruction).
+    uint64_t position() const { return debug.breakpoint || debug.delivery ? icount : icount - 1; }
   };
 
   Machine& machine_;
@@ -104,6 +108,10 @@ class TimeTravel {
   std::vector<DataWatch> watches_;
   uint64_t frontier_ = 0;
   bool canonical_ = true;  // the machine stands where a budget ended
+  // Else it stands at the stop_nth_-th debugger stop at its icount (counted
+  // from the instant at that icount: an interrupt's delivery and its
+  // handler's first instruction come after it).
+  uint32_t stop_nth_ = 0;
 
   // Runs forward to `until` (with whatever stops the CPU has set).
   MachineExit advance(uint64_t until);
@@ -116,9 +124,10 @@ class TimeTravel {
   void restore(uint64_t icount);
   void debuggerStops(bool on);
   // Runs [from the latest checkpoint before `end`, `end`) with the
-  // debugger's stops and collects them; returns where it started.
-  uint64_t scan(uint64_t end, std::vector<Event>* events, const Interrupted& interrupted,
-                bool* was_interrupted);
+  // debugger's stops and collects them, and with `through_nth`, on through
+  // the first `through_nth` stops at `end` itself; returns where it started.
+  uint64_t scan(uint64_t end, uint32_t through_nth, std::vector<Event>* events,
+                const Interrupted& interrupted, bool* was_interrupted);
   void goTo(const Event& e);
 };
 

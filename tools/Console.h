@@ -46,6 +46,8 @@ class ConsoleDoor final : public Door {
   void idleUntil(Icount at, uint64_t deadline_ns) override;
   std::optional<uint64_t> icountAtNs(uint64_t ns) const override { return inner_.icountAtNs(ns); }
   bool inputPossible() const override { return feed_ != nullptr || inner_.inputPossible(); }
+  uint32_t psPerInstruction() const override { return inner_.psPerInstruction(); }
+  void hostPaused(uint64_t ns) override { inner_.hostPaused(ns); }
 
   bool quitRequested() const { return escape_.quitRequested(); }
 

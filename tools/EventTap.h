@@ -34,6 +34,8 @@ class EventTap final : public Door, public MachineObserver {
   void idleUntil(Icount at, uint64_t deadline_ns) override;
   std::optional<uint64_t> icountAtNs(uint64_t ns) const override { return inner_.icountAtNs(ns); }
   bool inputPossible() const override { return inner_.inputPossible(); }
+  uint32_t psPerInstruction() const override { return inner_.psPerInstruction(); }
+  void hostPaused(uint64_t ns) override { inner_.hostPaused(ns); }
   void onInterrupt(Icount at, uint32_t eip, uint8_t vector) override;
 
   // Oldest first.

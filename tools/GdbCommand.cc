@@ -9,6 +9,7 @@
 #include "logstore/FailureSignature.h"
 #include "replayer/BundleReplay.h"
 #include "replayer/BundleReplayCheckpoints.h"
+#include "replayer/BundleReplayControl.h"
 #include "replayer/HistoryConsole.h"
 #include "replayer/gdb/LiveMachineTarget.h"
 #include "tools/BundleArg.h"
@@ -25,8 +26,9 @@ const char* kSynopsis =
     "Replays a bundle (a file, or the id of a bundle in the archive) under gdb: the machine\n"
     "stands at the bundle's snapshot, and gdb (gdb -ex 'target remote :1234') can run it\n"
     "to the failure and back: breakpoints, watchpoints, stepi, reverse-stepi,\n"
-    "reverse-continue, `monitor seek ICOUNT`. Writes to registers and memory are refused\n"
-    "(the replay would no longer be faithful). Checkpoints take at most SIZE of memory\n"
+    "reverse-continue, `monitor seek ICOUNT`, `monitor events`. Writes to registers and memory\n"
+    "are refused (the replay would no longer be faithful) until `monitor diverge` lets the\n"
+    "guest run live from where it stands. Checkpoints take at most SIZE of memory\n"
     "(default 256M). The guest's console goes to standard output (or --console FILE).";
 
 }  // namespace
@@ -59,6 +61,8 @@ int cmdGdb(const Args& argv) {
   target_options.allow_writes = false;
   target_options.end_icount = r.endIcount();
   target_options.what = "a replayed bundle";
+  BundleReplayControl recording(r);
+  target_options.recording = &recording;
   gdb::LiveMachineTarget target(m, target_options, &time_travel);
 
   char what[256];

@@ -40,6 +40,8 @@ class PromptGate final : public Door {
   void idleUntil(Icount at, uint64_t deadline_ns) override { inner_.idleUntil(at, deadline_ns); }
   std::optional<uint64_t> icountAtNs(uint64_t ns) const override { return inner_.icountAtNs(ns); }
   bool inputPossible() const override { return !held_.empty() || inner_.inputPossible(); }
+  uint32_t psPerInstruction() const override { return inner_.psPerInstruction(); }
+  void hostPaused(uint64_t ns) override { inner_.hostPaused(ns); }
 
  private:
   bool ready() const;

@@ -23,6 +23,7 @@
 #include "tools/Console.h"
 #include "tools/FaultInjection.h"
 #include "tools/GuestOptions.h"
+#include "tools/Json.h"
 #include "tools/RunClock.h"
 #include "vmm/Machine.h"
 
@@ -67,7 +68,9 @@ struct RecordOptions {
 
 std::vector<OptionSpec> recordOptionSpecs() {
   std::vector<OptionSpec> specs = guestOptionSpecs();
-  specs.push_back({"lag", true, "how far the backup stays behind, in guest time (default 2s)",
+  specs.push_back({"lag", true,
+                   "how far the backup stays behind, in guest time (default 2s); the primary "
+                   "waits for a backup that falls 0.5s further behind",
                    "DURATION"});
   specs.push_back({"ring-size", true, "the shared event ring (default 64M)", "SIZE"});
   specs.push_back({"archive", true,
@@ -246,6 +249,11 @@ PrimaryResult runPrimary(const RecordOptions& o, const pb::GuestDescription& des
     r.error = ring.error().message;
     return r;
   }
+  // A backup slowed down (by the host's load) may fall behind by at most
+  // half a second more than its lag before the primary waits for it: the
+  // replay a failure costs stays bounded.
+  constexpr uint64_t kLagSlackNs = 500'000'000;
+  (*ring)->setMaxLead(o.lag_ns + kLagSlackNs, o.lag_ns + kLagSlackNs / 2);
   Recorder recorder(door, **ring, detector, RecorderOptions{o.digest_interval});
   detector.setNext(&recorder);
 
@@ -375,7 +383,7 @@ int cmdRecord(const Args& argv) {
   sigaction(SIGHUP, &sa, nullptr);
 
   int status = kExitOk;
-  std::vector<std::pair<pid_t, std::unique_ptr<EventRing>>> pending;
+  std::vector<PrimaryResult> boots;  // each with its backup, reported once all are done
   for (;;) {
     PrimaryResult r = runPrimary(o, *description, input, virtual_clock && !piped);
     if (!r.error.empty()) {
@@ -391,46 +399,57 @@ int cmdRecord(const Args& argv) {
                    r.failure->message().c_str());
     std::fprintf(stderr,
                  "tandem record: %s at icount %" PRIu64 " (guest %.3f s, wall %.3f s, %" PRIu64
-                 " events, %.1f KB logged, %" PRIu64 " full-ring waits)\n",
+                 " events, %.1f KB logged, %" PRIu64 " full-ring waits, %" PRIu64
+                 " waits for the backup)\n",
                  r.failure ? "stopped" : r.interrupted ? "interrupted" : machineExitName(r.exit),
                  r.icount, r.guest_s, r.wall_s,
-                 r.events, rs.bytes / 1e3, rs.full_waits);
-    if (r.failure && o.restart && !r.interrupted && !g_interrupted) {
-      std::fprintf(stderr, "tandem record: restarting the primary\n");
-      pending.emplace_back(r.backup, std::move(r.ring));
+                 r.events, rs.bytes / 1e3, rs.full_waits, rs.lag_waits);
+    bool again = r.failure && o.restart && !r.interrupted && !g_interrupted;
+    if (r.failure && (again || r.failure->kind() != pb::USER_REQUESTED))
       status = kExitFailureRecorded;
+    if (r.interrupted) status = kExitInterrupted;
+    boots.push_back(std::move(r));
+    if (again) {
+      std::fprintf(stderr, "tandem record: restarting the primary\n");
       continue;
     }
-    pending.emplace_back(r.backup, std::move(r.ring));
-    if (r.failure && r.failure->kind() != pb::USER_REQUESTED) status = kExitFailureRecorded;
-    if (r.interrupted) status = kExitInterrupted;
-    for (auto& [pid, ring] : pending) {
-      std::optional<BackupReport> rep = awaitBackup(pid, *ring);
-      if (rep && rep->outcome == BackupReport::kBundle) {
-        std::printf("%s\n", rep->bundle_id.c_str());
-        std::fflush(stdout);
-      } else if (rep && rep->outcome == BackupReport::kError) {
-        status = kExitFailure;
-      } else if (r.failure) {
-        std::fprintf(stderr, "tandem record: the backup ended without freezing a bundle\n");
-        status = kExitFailure;
-      }
-      if (o.json)
-        std::fprintf(stderr,
-                     "{\"exit\":\"%s\",\"failure\":\"%s\",\"icount\":%" PRIu64
-                     ",\"guest_s\":%.6f,\"wall_s\":%.3f,\"events\":%" PRIu64
-                     ",\"ring_bytes\":%" PRIu64 ",\"full_waits\":%" PRIu64
-                     ",\"wait_s\":%.6f,\"bundle\":\"%s\",\"freeze_s\":%.3f,\"max_lag_s\":%.3f,"
-                     "\"log_bytes\":%" PRIu64 "}\n",
-                     machineExitName(r.exit),
-                     r.failure ? failureKindName(r.failure->kind()).c_str() : "", r.icount,
-                     r.guest_s, r.wall_s, r.events, ring->stats().bytes,
-                     ring->stats().full_waits, ring->stats().wait_ns / 1e9,
-                     rep ? rep->bundle_id.c_str() : "", rep ? rep->freeze_ns / 1e9 : 0.0,
-                     rep ? rep->max_lag_ns / 1e9 : 0.0, rep ? rep->log_bytes : 0);
-    }
-    return status;
+    break;
   }
+  for (PrimaryResult& b : boots) {
+    std::optional<BackupReport> rep = awaitBackup(b.backup, *b.ring);
+    if (rep && rep->outcome == BackupReport::kBundle) {
+      std::printf("%s\n", rep->bundle_id.c_str());
+      std::fflush(stdout);
+    } else if (rep && rep->outcome == BackupReport::kError) {
+      status = kExitFailure;
+    } else if (b.failure) {
+      std::fprintf(stderr, "tandem record: the backup ended without freezing a bundle\n");
+      status = kExitFailure;
+    }
+    if (o.json) {
+      RingStats rs = b.ring->stats();
+      JsonWriter j;
+      j.beginObject()
+          .field("exit", machineExitName(b.exit))
+          .field("failure", b.failure ? failureKindName(b.failure->kind()) : std::string())
+          .field("icount", b.icount)
+          .field("guest_s", b.guest_s)
+          .field("wall_s", b.wall_s)
+          .field("events", b.events)
+          .field("ring_bytes", rs.bytes)
+          .field("full_waits", rs.full_waits)
+          .field("wait_s", rs.wait_ns / 1e9)
+          .field("lag_waits", rs.lag_waits)
+          .field("lag_wait_s", rs.lag_wait_ns / 1e9)
+          .field("bundle", rep ? rep->bundle_id : std::string())
+          .field("freeze_s", rep ? rep->freeze_ns / 1e9 : 0.0)
+          .field("max_lag_s", rep ? rep->max_lag_ns / 1e9 : 0.0)
+          .field("log_bytes", rep ? rep->log_bytes : uint64_t{0})
+          .endObject();
+      std::fprintf(stderr, "%s\n", j.str().c_str());
+    }
+  }
+  return status;
 }
 
 }  // namespace tandem::cli

@@ -58,6 +58,8 @@ class RunClock final : public Door {
   void idleUntil(Icount at, uint64_t deadline_ns) override;
   std::optional<uint64_t> icountAtNs(uint64_t ns) const override;
   bool inputPossible() const override { return inner().inputPossible(); }
+  uint32_t psPerInstruction() const override { return inner().psPerInstruction(); }
+  void hostPaused(uint64_t ns) override { inner().hostPaused(ns); }
 
  private:
   Door& inner() { return virtual_ ? static_cast<Door&>(*virtual_) : *host_; }

@@ -71,6 +71,14 @@ class Door {
   // Whether console input may still arrive (a halted guest with no timer
   // running can then still be woken).
   virtual bool inputPossible() const { return false; }
+  // The rate guest time goes on at from the latest reading until the next
+  // one that resynchronises it, in picoseconds per instruction: what a
+  // recording logs so that its replay can compute the readings between.
+  virtual uint32_t psPerInstruction() const { return 1000; }
+  // The monitor held the guest still for `ns` of host time (a recording
+  // waiting for its backup): a clock that follows the host's leaves that
+  // time out, as a paused machine sees none.
+  virtual void hostPaused(uint64_t ns) { (void)ns; }
 };
 
 }  // namespace tandem

@@ -40,9 +40,15 @@ I386Registers LiveMachineTarget::registers() {
 }
 
 Status LiveMachineTarget::checkWritable() const {
-  if (!options_.allow_writes)
-    return makeError("this machine is read-only: writes to registers and memory are refused");
-  return {};
+  if (options_.allow_writes || live()) return {};
+  if (options_.recording)
+    return makeError("this machine replays a recording and is read-only: writes to registers "
+                     "and memory are refused (monitor diverge runs it live from here)");
+  return makeError("this machine is read-only: writes to registers and memory are refused");
+}
+
+uint64_t LiveMachineTarget::historyEnd() const {
+  return live() ? UINT64_MAX : options_.end_icount;
 }
 
 Status LiveMachineTarget::writeRegisters(const I386Registers& regs) {
@@ -201,15 +207,17 @@ Result<StopEvent> LiveMachineTarget::resume(ResumeAction action, InterruptPoll& 
   if (action == ResumeAction::kReverseStep || action == ResumeAction::kReverseContinue)
     return reverse(action, poll);
   if (ended_) return *ended_;
-  const uint64_t end = options_.end_icount;
   StopEvent history_end;
   history_end.kind = StopEvent::Kind::kHistoryEnd;
-  if (machine_.icount().value() >= end) return history_end;
+  if (machine_.icount().value() >= historyEnd()) return history_end;
   if (action == ResumeAction::kStep) {
     if (auto e = stopFor(runTo(machine_.icount().value() + 1))) return *e;
     return StopEvent{};  // SIGTRAP
   }
   for (;;) {
+    // Asked again each slice: a run can pass from the replay into a live
+    // stretch of history.
+    const uint64_t end = historyEnd();
     uint64_t now = machine_.icount().value();
     if (now >= end) return history_end;
     if (auto e = stopFor(runTo(now + std::min(options_.slice, end - now)))) return *e;
@@ -295,10 +303,10 @@ Result<std::string> LiveMachineTarget::monitorSeek(uint64_t icount, InterruptPol
     return makeError(format("icount %llu is before the start of history (icount %llu)",
                             static_cast<unsigned long long>(icount),
                             static_cast<unsigned long long>(tt.start())));
-  if (icount > options_.end_icount)
+  if (icount > historyEnd())
     return makeError(format("icount %llu is past the end of history (icount %llu)",
                             static_cast<unsigned long long>(icount),
-                            static_cast<unsigned long long>(options_.end_icount)));
+                            static_cast<unsigned long long>(historyEnd())));
   ended_.reset();
   MachineExit exit = tt.seek(icount, [&poll] { return poll.interruptRequested(); });
   auto at = static_cast<unsigned long long>(tt.now());
@@ -312,8 +320,9 @@ Result<std::string> LiveMachineTarget::monitorSeek(uint64_t icount, InterruptPol
                 static_cast<unsigned long long>(icount), kStale);
 }
 
-Result<std::string> LiveMachineTarget::monitorEvents(uint64_t) {
-  return makeError(std::string("events are ") + kNeedsRecording);
+Result<std::string> LiveMachineTarget::monitorEvents(uint64_t count) {
+  if (!options_.recording) return makeError(std::string("events are ") + kNeedsRecording);
+  return options_.recording->nextEvents(count);
 }
 
 Result<std::string> LiveMachineTarget::monitorDigest() {
@@ -322,14 +331,26 @@ Result<std::string> LiveMachineTarget::monitorDigest() {
 }
 
 Result<std::string> LiveMachineTarget::monitorDiverge() {
-  return makeError(std::string("diverge is ") + kNeedsRecording);
+  if (!options_.recording) return makeError(std::string("diverge is ") + kNeedsRecording);
+  auto at = static_cast<unsigned long long>(machine_.icount().value());
+  if (live()) return format("the guest already runs live at icount %llu\n", at);
+  options_.recording->goLive();
+  // The recording's future is forgotten; a checkpoint here keeps the live door.
+  ended_.reset();
+  rewritten();
+  return format("the guest runs live from icount %llu: registers and memory can be written, "
+                "and it runs past the recording's end (going back before icount %llu replays "
+                "the recording again)\n",
+                at, at);
 }
 
 std::string LiveMachineTarget::describe() {
   std::string out =
       format("target: %s (%llu MiB RAM%s), at icount %llu", options_.what.c_str(),
              static_cast<unsigned long long>(machine_.memory().size() >> 20),
-             options_.allow_writes ? "" : ", read-only",
+             options_.allow_writes ? ""
+             : live()             ? ", live: diverged from the recording"
+                                  : ", read-only",
              static_cast<unsigned long long>(machine_.icount().value()));
   if (!time_travel_) return out + "; it runs forward only";
   const CheckpointStore& cps = time_travel_->checkpoints();

@@ -4,7 +4,9 @@
 // reverse continue and `monitor seek`. With time travel, a write changes
 // history from the current instant on: what followed is forgotten. A
 // replayed bundle is served the same way: read-only, with time travel over
-// the replay, and an end of history (the recorded failure).
+// the replay, and an end of history (the recorded failure), until `monitor
+// diverge` leaves the recording: from that instant on the machine runs live
+// and is writable (going back before it replays the recording again).
 //
 // How it stops where gdb asks: `continue` runs the machine in slices of
 // `slice` instructions and looks for Ctrl-C between slices. Breakpoints
@@ -30,6 +32,7 @@
 
 #include "replayer/TimeTravel.h"
 #include "replayer/gdb/GdbTarget.h"
+#include "replayer/gdb/RecordingControl.h"
 #include "vmm/Machine.h"
 
 namespace tandem::gdb {
@@ -39,6 +42,8 @@ struct LiveTargetOptions {
   // The last icount of the history (a replayed bundle's end): forward runs
   // stop there and report the end of the history.
   uint64_t end_icount = UINT64_MAX;
+  // The recording replayed (`monitor events`, `monitor diverge`), if any.
+  RecordingControl* recording = nullptr;
   // What `monitor help` calls the target.
   std::string what = "a live machine";
   // Instructions run between looks for Ctrl-C when nothing is watched.
@@ -99,6 +104,9 @@ class LiveMachineTarget final : public GdbTarget {
   std::optional<StopEvent> stopFor(MachineExit exit);
   StopEvent debugStop(const DebugStop& d);
   MachineExit runTo(uint64_t icount);
+  // Where forward runs stop: the end of the recording while replaying it.
+  uint64_t historyEnd() const;
+  bool live() const { return options_.recording && options_.recording->live(); }
   Result<StopEvent> reverse(ResumeAction action, InterruptPoll& poll);
   // After a write: history from here on is new.
   void rewritten();

@@ -10,6 +10,15 @@ constexpr char kListening[] = "listening on 127.0.0.1:";
 
 }  // namespace
 
+std::vector<uint64_t> monitorIcounts(const std::string& gdb_output) {
+  std::vector<uint64_t> v;
+  std::regex re(R"(icount (\d+)\n)");
+  for (auto it = std::sregex_iterator(gdb_output.begin(), gdb_output.end(), re);
+       it != std::sregex_iterator(); ++it)
+    v.push_back(std::stoull((*it)[1]));
+  return v;
+}
+
 GdbLiveSession::GdbLiveSession(const std::vector<std::string>& extra_args, Clients clients)
     : symbols_(kGdbTestGuest) {
   std::vector<std::string> argv = {TANDEM_BIN, "gdb-live", "--kernel", kGdbTestGuest, "--port", "0"};
@@ -34,7 +43,8 @@ GdbLiveSession::GdbLiveSession(Command command) : symbols_(std::move(command.sym
 
 void GdbLiveSession::startServer(std::vector<std::string> argv) {
   server_ = Subprocess::start(argv, Subprocess::Capture::kStderrOnly);
-  if (!server_ || !server_->waitFor(kListening, 10000) || !server_->waitFor("\n", 1000)) return;
+  // A bundle of the default guest takes a while to load on a loaded machine.
+  if (!server_ || !server_->waitFor(kListening, 60000) || !server_->waitFor("\n", 1000)) return;
   const std::string& out = server_->output();
   port_ = std::atoi(out.c_str() + out.find(kListening) + sizeof kListening - 1);
 }

@@ -19,6 +19,9 @@ namespace tandem::test {
 #define EXPECT_MATCHES(out, re) \
   EXPECT_TRUE(std::regex_search((out), std::regex(re))) << "no match: " << (re) << "\n--- gdb said:\n" << (out)
 
+// The numbers `monitor icount` printed, in order.
+std::vector<uint64_t> monitorIcounts(const std::string& gdb_output);
+
 // The gdb test guest (guest/tests/gdb_target.asm), built.
 inline const std::string kGdbTestGuest = std::string(TANDEM_BUILD_DIR) + "/guests/gdb_target.elf";
 

@@ -9,14 +9,6 @@
 namespace tandem::test {
 namespace {
 
-std::vector<uint64_t> icounts(const std::string& out) {
-  std::vector<uint64_t> v;
-  std::regex re(R"(icount (\d+)\n)");
-  for (auto it = std::sregex_iterator(out.begin(), out.end(), re); it != std::sregex_iterator(); ++it)
-    v.push_back(std::stoull((*it)[1]));
-  return v;
-}
-
 class GdbReverseTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(live.serving()) << "tandem gdb-live did not start"; }
@@ -27,7 +19,7 @@ TEST_F(GdbReverseTest, ReverseStepiGoesBackExactlyOneInstruction) {
   std::string out = live.gdb({"break *bump_store", "continue", "monitor icount", "stepi", "stepi",
                               "monitor icount", "reverse-stepi", "monitor icount", "reverse-stepi",
                               "monitor icount", "p $pc == (char*)bump_store"});
-  std::vector<uint64_t> at = icounts(out);
+  std::vector<uint64_t> at = monitorIcounts(out);
   ASSERT_EQ(at.size(), 4u) << out;
   EXPECT_EQ(at[1], at[0] + 2);
   EXPECT_EQ(at[2], at[0] + 1);
@@ -65,7 +57,7 @@ TEST_F(GdbReverseTest, MonitorSeekLandsOnTheIcountGdbThenSees) {
                               "maintenance flush register-cache", "monitor icount", "stepi",
                               "monitor icount", "monitor seek 99999999"});
   EXPECT_HAS(out, "at icount 2000; gdb's registers are stale");
-  std::vector<uint64_t> at = icounts(out);
+  std::vector<uint64_t> at = monitorIcounts(out);
   ASSERT_EQ(at.size(), 3u) << out;
   EXPECT_EQ(at[0], 2000u);
   EXPECT_EQ(at[1], 1000u);

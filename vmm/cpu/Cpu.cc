@@ -395,7 +395,10 @@ RunResult Cpu::run(uint64_t max_instructions) {
       continue;
     }
     if (intr_line_ && (st.eflags & fl::IF)) {
-      if (deliverPendingInterrupt()) continue;
+      if (deliverPendingInterrupt()) {
+        if (checked_ && deliveryWatchHit()) return {StopReason::kDebug, st.icount - start};
+        continue;
+      }
     }
     if (st.halted) return {StopReason::kHalted, st.icount - start};
     // RF (set by IRET, POPF or a task switch) lasts until the next
@@ -426,6 +429,7 @@ RunResult Cpu::run(uint64_t max_instructions) {
       if (finishWatchHits()) return {StopReason::kDebug, st.icount - start};
     } catch (const GuestException& e) {
       handleFault(e);
+      if (checked_ && deliveryWatchHit()) return {StopReason::kDebug, st.icount - start};
     }
   }
 }

@@ -48,6 +48,10 @@ struct DebugStop {
   bool breakpoint;    // else a watchpoint
   uint32_t address;   // the breakpoint's, or the first watched byte accessed
   uint8_t access;     // WatchKind of the access that hit a watchpoint
+  // The access was made delivering an interrupt or exception (pushing its
+  // frame), not by a retired instruction: the CPU stopped at the handler's
+  // first instruction with icount unchanged.
+  bool delivery = false;
 };
 
 struct RunResult {
@@ -396,6 +400,9 @@ class Cpu {
   // After an instruction: report watch hits. Returns true when run() must
   // return kDebug.
   bool finishWatchHits();
+  // The same after delivering an interrupt or exception: a debugger's
+  // watch hit there stops with DebugStop::delivery set.
+  bool deliveryWatchHit();
 
  private:
   std::vector<uint32_t> debugger_bps_;

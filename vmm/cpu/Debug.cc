@@ -86,6 +86,11 @@ bool Cpu::finishWatchHits() {
   return false;
 }
 
+bool Cpu::deliveryWatchHit() {
+  if (watch_hit_debugger_) debug_stop_.delivery = true;
+  return finishWatchHits();
+}
+
 int Cpu::checkBreakpoints(const Block* b, bool rf) {
   uint32_t eip = st.eip;
   for (const auto& [addr, dr] : code_bps_) {

@@ -131,5 +131,46 @@ TEST(CpuDebug, ClearingBreakpointsRestoresFullSpeedPaths) {
   EXPECT_EQ(m.reg(EAX), 1000u);
 }
 
+
+// The frame an interrupt pushes is written by the delivery, not by an
+// instruction: the stop comes right after it, at the handler's first
+// instruction, before the handler runs.
+TEST(CpuDebug, WatchOnTheStackStopsWhenAnInterruptDeliveryPushesItsFrame) {
+  TestMachine m;
+  m.loadProtected(R"(
+    lidt [idtr]
+    sti
+    nop                        ; the interrupt comes after this (STI's shadow)
+    hlt
+  handler:
+    mov eax, 0x55
+    iret
+  align 8
+  idt:
+    times 0x20 dq 0
+    dw handler - $$, 0x08, 0x8E00, 0x0001   ; interrupt gate at 0x10000 + offset
+  idtr:
+    dw 0x21 * 8 - 1
+    dd idt
+  )");
+  m.cpu.setIntr(true);
+  m.cpu.setWatches({DataWatch{TestMachine::kStackTop - 4, 4, kWatchWrite, -1}});
+  RunResult r = m.cpu.run(100);
+  ASSERT_EQ(r.reason, StopReason::kDebug);
+  EXPECT_FALSE(m.cpu.debugStop().breakpoint);
+  EXPECT_TRUE(m.cpu.debugStop().delivery);
+  EXPECT_EQ(m.cpu.debugStop().address, TestMachine::kStackTop - 4);
+  EXPECT_EQ(m.cpu.icount().value(), 3u);
+  EXPECT_EQ(m.cpu.st.eip, kBase + 10);  // handler
+  EXPECT_EQ(m.reg(EAX), 0u);
+  EXPECT_EQ(m.bus.acks, 1);
+  // An instruction's own write is not a delivery.
+  m.cpu.setIntr(false);
+  m.cpu.setWatches({DataWatch{TestMachine::kStackTop - 12, 4, kWatchRead, -1}});
+  ASSERT_EQ(m.cpu.run(100).reason, StopReason::kDebug);  // IRET reads the frame
+  EXPECT_FALSE(m.cpu.debugStop().delivery);
+  EXPECT_EQ(m.reg(EAX), 0x55u);
+}
+
 }  // namespace
 }  // namespace tandem::test

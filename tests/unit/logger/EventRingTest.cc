@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace tandem {
@@ -118,6 +119,40 @@ TEST(EventRing, AProducerStopsWaitingWhenItsConsumerHasExited) {
   waitpid(pid, &status, 0);
 }
 
+
+TEST(EventRing, APrimaryTooFarAheadWaitsUntilTheBackupIsBackWithinItsLag) {
+  auto ring = EventRing::create(EventRing::kMinCapacity, 0);
+  ASSERT_TRUE(ring);
+  (*ring)->setMaxLead(2500, 2250);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // A backup that starts late: it follows the primary 2,000 ns behind,
+    // as it would by its lag, once the primary has gone far ahead.
+    usleep(50'000);
+    for (;;) {
+      uint64_t published = (*ring)->publishedNs();
+      (*ring)->setConsumerNs(published > 2000 ? published - 2000 : 0);
+      if (published >= 10'000) std::_Exit(0);
+      usleep(100);
+    }
+  }
+  (*ring)->setConsumerProcess(pid);
+  uint64_t most_ahead = 0;
+  for (uint64_t ns = 1000; ns <= 10'000; ns += 100) {
+    (*ring)->publish(Icount(ns), ns);
+    // What the backup reported, as seen right after publishing.
+    uint64_t behind = ns - std::min<uint64_t>(ns, (*ring)->consumerNs());
+    most_ahead = std::max(most_ahead, behind);
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  EXPECT_EQ((*ring)->startNs(), 1000u);
+  RingStats s = (*ring)->stats();
+  EXPECT_GT(s.lag_waits, 0u);
+  EXPECT_GT(s.lag_wait_ns, 40'000'000u);  // the backup's late start was waited for
+  EXPECT_LE(most_ahead, 2500u);
+}
 TEST(EventRing, TheBackupsReportReachesTheProducer) {
   auto ring = EventRing::create(EventRing::kMinCapacity, 0);
   ASSERT_TRUE(ring);

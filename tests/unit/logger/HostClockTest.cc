@@ -32,14 +32,44 @@ uint64_t hostMs() {
           .count());
 }
 
-TEST(HostClock, GuestTimeFollowsTheHostMonotonicClockFromPowerOn) {
+TEST(HostClock, GuestTimeMeetsTheHostsAtPollsFromPowerOn) {
   HostClock c;
-  uint64_t t0 = c.clockNs(Icount(0), ClockRead::kPit);
+  uint64_t t0 = c.clockNs(Icount(0), ClockRead::kPoll);
   EXPECT_LT(t0, 1000000000u);  // measured from construction
   std::this_thread::sleep_for(milliseconds(30));
-  uint64_t t1 = c.clockNs(Icount(0), ClockRead::kPit);
+  uint64_t t1 = c.clockNs(Icount(0), ClockRead::kPoll);
   EXPECT_GE(t1 - t0, 30000000u);
   EXPECT_LT(t1 - t0, 10000000000u);
+}
+
+TEST(HostClock, BetweenPollsGuestTimeGoesOnAtTheInstructionRateMeasured) {
+  HostClock c;
+  // 100,000 instructions every 2 ms: 20,000 ps per instruction.
+  for (uint64_t k = 0; k <= 40; ++k) {
+    c.clockNs(Icount(k * 100000), ClockRead::kPoll);
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  uint32_t ps = c.psPerInstruction();
+  EXPECT_GT(ps, 12000u);  // a little under the measured rate, whatever the sleeps' overshoot
+  EXPECT_LT(ps, 40000u);
+  // Reads between polls cost no host call: they follow the rate exactly.
+  uint64_t a = c.clockNs(Icount(4'000'000), ClockRead::kTsc);
+  uint64_t b = c.clockNs(Icount(4'001'000), ClockRead::kTsc);
+  EXPECT_EQ(b - a, 1000u * ps / 1000);
+  std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_EQ(c.clockNs(Icount(4'001'000), ClockRead::kPit), b);
+  // The next poll moves guest time on to the host's.
+  EXPECT_GE(c.clockNs(Icount(4'001'000), ClockRead::kPoll), b + 15'000'000);
+}
+
+TEST(HostClock, TimeTheMonitorHeldTheGuestStillIsLeftOut) {
+  HostClock c;
+  uint64_t t0 = c.clockNs(Icount(0), ClockRead::kPoll);
+  std::this_thread::sleep_for(milliseconds(50));
+  c.hostPaused(45'000'000);
+  uint64_t t1 = c.clockNs(Icount(0), ClockRead::kIdle);
+  EXPECT_GE(t1 - t0, 5'000'000u);
+  EXPECT_LT(t1 - t0, 40'000'000u);  // 50 ms passed, 45 of them paused
 }
 
 TEST(HostClock, ReadingsNeverDecrease) {

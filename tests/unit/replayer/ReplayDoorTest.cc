@@ -34,11 +34,32 @@ TEST(ReplayDoor, AnswersEveryQuestionFromTheLogInOrder) {
 TEST(ReplayDoor, AReadingLoggedForAnotherIcountOrReasonIsNotTakenEarly) {
   VectorSource log({at(100, ClockReadingEvent{ClockRead::kTsc, 700})});
   ReplayDoor door(log, nullptr, true, 0);
-  door.resume(Icount(0), 50);
+  door.resume(Icount(0), 50, 0);
   EXPECT_EQ(door.clockNs(Icount(99), ClockRead::kTsc), 149u);   // computed
   EXPECT_EQ(door.clockNs(Icount(100), ClockRead::kPit), 150u);  // another reason: computed
   EXPECT_EQ(door.clockNs(Icount(100), ClockRead::kTsc), 700u);  // the logged jump
   EXPECT_EQ(door.clockNs(Icount(101), ClockRead::kTsc), 701u);
+  EXPECT_FALSE(door.divergence());
+}
+
+TEST(ReplayDoor, ReadingsBetweenLoggedOnesFollowTheRateLoggedWithTheLast) {
+  // A host clock's meeting: 7,500 ps per instruction from icount 1000 on.
+  VectorSource log({at(1000, ClockReadingEvent{ClockRead::kPoll, 2'000'000, 7500}),
+                    at(5000, ClockReadingEvent{ClockRead::kPoll, 2'100'000, 0})});
+  ReplayDoor door(log, nullptr, false, 0);
+  EXPECT_EQ(door.clockNs(Icount(1000), ClockRead::kPoll), 2'000'000u);
+  EXPECT_EQ(door.psPerInstruction(), 7500u);
+  EXPECT_EQ(door.clockNs(Icount(1003), ClockRead::kTsc), 2'000'022u);  // 3 * 7.5 ns, rounded down
+  EXPECT_EQ(door.guestNsAt(Icount(1400)), 2'003'000u);
+  EXPECT_FALSE(door.icountAtNs(2'003'000));  // a host clock never maps deadlines to icounts
+  // A reading logged without a rate goes back to one nanosecond each.
+  EXPECT_EQ(door.clockNs(Icount(5000), ClockRead::kPoll), 2'100'000u);
+  EXPECT_EQ(door.clockNs(Icount(5010), ClockRead::kTsc), 2'100'010u);
+  // Resuming a snapshot from its clock's anchor gives the same readings.
+  VectorSource none({});
+  ReplayDoor again(none, nullptr, false, 0);
+  again.resume(Icount(1000), 2'000'000, 7500);
+  EXPECT_EQ(again.clockNs(Icount(1003), ClockRead::kTsc), 2'000'022u);
   EXPECT_FALSE(door.divergence());
 }
 
@@ -78,7 +99,7 @@ TEST(ReplayDoor, AnInterruptAfterTheLastEventEndsTheReplayWithoutDiverging) {
 TEST(ReplayDoor, AnIdleWaitTakesTheJumpLoggedForIt) {
   VectorSource log({at(1000, ClockReadingEvent{ClockRead::kIdle, 5000})});
   ReplayDoor door(log, nullptr, true, 0);
-  door.resume(Icount(0), 0);
+  door.resume(Icount(0), 0, 0);
   EXPECT_EQ(door.clockNs(Icount(1000), ClockRead::kPoll), 1000u);
   door.idleUntil(Icount(1000), 5000);
   EXPECT_EQ(door.clockNs(Icount(1000), ClockRead::kPoll), 5000u);
@@ -89,7 +110,7 @@ TEST(ReplayDoor, AVirtualClockRecordingMapsDeadlinesToIcountsFromTheLastReading)
   // 1 ns per instruction plus 500 ns idled before icount 1000.
   VectorSource log({at(1000, ClockReadingEvent{ClockRead::kPoll, 1500})});
   ReplayDoor door(log, nullptr, true, 0);
-  door.resume(Icount(0), 0);
+  door.resume(Icount(0), 0, 0);
   EXPECT_EQ(door.icountAtNs(700), 700u);
   EXPECT_EQ(door.clockNs(Icount(1000), ClockRead::kPoll), 1500u);
   EXPECT_EQ(door.icountAtNs(2000), 1500u);
@@ -108,6 +129,35 @@ TEST(ReplayDoor, EventsAreDescribedForPeople) {
             "interrupt vector 32 taken at icount 3 eip c1000000");
   EXPECT_EQ(describeEvent(Event{Icount(4), 0x10, SerialInputEvent{{'a'}}}),
             "serial input of 1 bytes at icount 4 eip 00000010");
+}
+
+TEST(ReplayDoor, GoneLiveItAnswersFromItsClockWithoutInputOrChecks) {
+  VectorSource log({at(100, ClockReadingEvent{ClockRead::kTsc, 700}),
+                    at(150, SerialInputEvent{{'x'}}), at(200, InterruptDeliveryEvent{0x20})});
+  ReplayDoor door(log, nullptr, false, 0);
+  door.resume(Icount(0), 50, 0);
+  ReplayDoor::Position replaying = door.position();
+  door.goLive();
+  EXPECT_TRUE(door.live());
+  // One nanosecond per instruction from where the replay stood; the
+  // logged reading is not taken.
+  EXPECT_EQ(door.clockNs(Icount(100), ClockRead::kTsc), 150u);
+  EXPECT_EQ(door.icountAtNs(250), 200u);  // a virtual clock, though the recording's was not
+  uint8_t buf[4];
+  EXPECT_EQ(door.serialInput(Icount(150), buf, sizeof buf), 0u);
+  EXPECT_FALSE(door.inputPossible());
+  door.onInterrupt(Icount(120), 0, 0x21);  // not the recorded one: not checked
+  door.idleUntil(Icount(130), 1000);       // skips to the deadline
+  EXPECT_EQ(door.clockNs(Icount(140), ClockRead::kPoll), 1010u);
+  EXPECT_FALSE(door.divergence());
+  EXPECT_EQ(door.eventsReplayed(), 0u);
+  // Checkpoints keep which side of going live they were taken on.
+  ReplayDoor::Position live = door.position();
+  door.setPosition(replaying);
+  EXPECT_FALSE(door.live());
+  EXPECT_EQ(door.clockNs(Icount(100), ClockRead::kTsc), 700u);
+  door.setPosition(live);
+  EXPECT_TRUE(door.live());
 }
 
 }  // namespace
