@@ -17,7 +17,9 @@ Usage: archive-groups.py TANDEM
 import json
 import os
 import re
+import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from common import fail, recorded, run, scratch
 
 # Typed into the crash workload's shell. The console drops the first bytes

@@ -17,8 +17,10 @@ import json
 import os
 import shutil
 import struct
+import sys
 import zlib
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 from common import fail, recorded, run, scratch
 
 # tools/TimelineChart.h
