@@ -38,8 +38,9 @@ def record(tandem, crash, typed=None):
     """Records the crash workload failing with `crash` at boot, or as `typed`
     makes it fail; returns (bundle id, diagnosis seconds, freeze seconds)."""
     append = "cryptomgr.notests" + ("" if typed else " tandem.crash=" + crash)
-    r = run([tandem, "record", "--clock", "virtual", "--workload", "crash", "--append", append, "--json"],
-            input=typed)
+    # A short lag keeps the bundles' windows (and their replays) short.
+    r = run([tandem, "record", "--clock", "virtual", "--lag", "200ms", "--workload", "crash", "--append", append,
+             "--json"], input=typed)
     summary = recorded(r, crash)
     m = re.search(r"bundle %s diagnosed in ([0-9.]+) s: signature " % summary["bundle"][:12], r.stderr)
     if not m:
