@@ -254,15 +254,14 @@ bool EventRing::pop(RingRecord& out) {
   uint32_t len;
   std::memcpy(&len, frame, 4);
   TANDEM_ASSERT(len + kFrameBytes <= capacity_);
-  std::vector<uint8_t>& payload = payload_;
-  payload.resize(len);
-  copyOut(tail + kFrameBytes, payload.data(), len);
+  payload_.resize(len);
+  copyOut(tail + kFrameBytes, payload_.data(), len);
   if (frame[4] == kFailure) {
     out.kind = RingRecord::kFailure;
-    TANDEM_ASSERT(out.failure.ParseFromArray(payload.data(), static_cast<int>(len)));
+    TANDEM_ASSERT(out.failure.ParseFromArray(payload_.data(), static_cast<int>(len)));
   } else {
     out.kind = RingRecord::kEvent;
-    out.event = decodeEvent(frame[4], payload);
+    out.event = decodeEvent(frame[4], payload_);
   }
   header_->tail.store(tail + kFrameBytes + len, std::memory_order_release);
   return true;

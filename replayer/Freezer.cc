@@ -14,14 +14,12 @@ namespace tandem {
 std::vector<uint8_t> saveReplayResume(const ReplayResume& r) {
   ReplayClockState c = r.clock;
   if (r.anchor_icount) c.flags |= ReplayClockState::kAnchorFollows;
-  std::vector<uint8_t> bytes(sizeof c);
+  size_t anchor = r.anchor_icount ? 8 : 0;
+  std::vector<uint8_t> bytes(sizeof c + anchor + r.detector.size());
   std::memcpy(bytes.data(), &c, sizeof c);
-  if (r.anchor_icount) {
-    uint8_t a[8];
-    std::memcpy(a, &*r.anchor_icount, 8);
-    bytes.insert(bytes.end(), a, a + 8);
-  }
-  bytes.insert(bytes.end(), r.detector.begin(), r.detector.end());
+  if (anchor) std::memcpy(bytes.data() + sizeof c, &*r.anchor_icount, anchor);
+  if (!r.detector.empty())
+    std::memcpy(bytes.data() + sizeof c + anchor, r.detector.data(), r.detector.size());
   return bytes;
 }
 

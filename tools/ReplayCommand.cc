@@ -73,8 +73,7 @@ int replayTo(BundleReplay& r, const ConsoleOutput& console, const std::string& t
              uint64_t icount, bool json, bool quiet) {
   auto t0 = std::chrono::steady_clock::now();
   Machine& m = r.machine();
-  const ClockLine start_clock =
-      ClockLine::from(m.icount(), r.door().guestNsAt(m.icount()), r.door().psPerInstruction());
+  const ClockLine start_clock = r.door().position().clock;
   catchInterrupts();
   MachineExit exit = MachineExit::kLimit;
   // The failure detector may stop the machine on the way (as the recording's did).

@@ -29,11 +29,7 @@ enum class DecodeStatus {
 // segment whose default operand/address size is 32 bits when `code32`.
 DecodeStatus decodeInsn(const uint8_t* bytes, size_t avail, bool code32, Insn* out);
 
-// The mnemonic for a decoded instruction (for the disassembler and traces).
+// The mnemonic for a decoded instruction (for traces and `replay --to`).
 const char* insnMnemonic(const Insn& insn);
-
-// Writes a one-line disassembly ("add eax, [ebx+0x10]") of a decoded
-// instruction at address `eip` into `buf`.
-void disassemble(const Insn& insn, uint32_t eip, char* buf, size_t size);
 
 }  // namespace tandem

@@ -27,7 +27,7 @@ struct Insn {
   uint32_t disp;   // address displacement (sign-extended), or moffs
   uint32_t imm;    // first immediate, sign- or zero-extended as the instruction defines
   uint16_t imm2;   // second immediate: ENTER's nesting level, far pointer selector
-  uint16_t id;     // InsnId, for the disassembler and diagnostics
+  uint16_t id;     // InsnId, for mnemonics and diagnostics
   uint16_t flags;  // insn_flags
   uint8_t len;     // length in bytes, prefixes included
   uint8_t opcode;  // last opcode byte
