@@ -139,28 +139,40 @@ Verdict judge(const pb::FailureRecord& f, const FailureMessages& m,
 
 }  // namespace
 
-Diagnosis Diagnosis::make(const PhysMemory& ram, const CpuState& cpu, const pb::FailureRecord& failure,
-                          const std::vector<Event>& events, const DiagnosisOptions& options) {
+Diagnosis Diagnosis::make(GuestMoment at_failure, const GuestMoment* at_report,
+                          const pb::FailureRecord& failure, const std::vector<Event>& events,
+                          const DiagnosisOptions& options) {
   Diagnosis d;
   d.kind = failure.kind();
   d.cause = monitorCause(failure);
-  d.icount = failure.icount() ? failure.icount() : cpu.icount;
+  d.icount = failure.icount() ? failure.icount() : at_failure.cpu.icount;
   d.message = std::string(firstMessageLine(failure.message()));
   d.timeline = Timeline::build(events, d.icount, options.timeline_ns);
+  // The failing context: where the kernel's report began, if given.
+  const GuestMoment& at = at_report ? *at_report : at_failure;
+  const CpuState& cpu = at.cpu;
+  d.state_icount = at_report ? cpu.icount : d.icount;
+  if (!at_report && failure.report_icount() != 0 && failure.report_icount() != at_failure.cpu.icount)
+    d.notes.push_back("no machine state where the kernel's report began (icount " +
+                      std::to_string(failure.report_icount()) +
+                      "): the backtrace and task are from the failure point, where the CPU may "
+                      "have moved on");
   auto finish = [&]() -> Diagnosis& {
     d.signature = failureSignature(d.kind, d.stack_top, d.message);
     return d;
   };
-  auto symbols = KernelSymbols::fromMemory(ram);
+  auto symbols = KernelSymbols::fromMemory(at_failure.ram);
   if (!symbols) {
     d.notes.push_back("no kernel symbols: " + symbols.error().message);
     return finish();
   }
-  auto view = GuestView::fromCpu(ram, cpu);
-  if (!view) {
-    d.notes.push_back("guest memory unreadable: " + view.error().message);
+  auto view = GuestView::fromCpu(at_failure.ram, at_failure.cpu);
+  auto failing = GuestView::fromCpu(at.ram, cpu);
+  if (!view || !failing) {
+    d.notes.push_back("guest memory unreadable: " + (view ? failing : view).error().message);
     return finish();
   }
+  const PhysMemory& ram = at_failure.ram;
   symbols->setModules(ModuleList::read(*view, *symbols, static_cast<uint32_t>(std::min<uint64_t>(ram.size(), UINT32_MAX))));
   for (const LoadedModule& m : symbols->modules()) d.modules.push_back(m.name);
 
@@ -172,14 +184,14 @@ Diagnosis Diagnosis::make(const PhysMemory& ram, const CpuState& cpu, const pb::
 
   uint32_t thread_size = 8192;
   std::optional<TaskList> tasks;
-  if (auto t = TaskList::read(*view, *symbols, cpu)) {
+  if (auto t = TaskList::read(*failing, *symbols, cpu)) {
     tasks = std::move(*t);
     thread_size = tasks->layout().thread_size;
     d.task = tasks->current();
   } else {
     d.notes.push_back("no task list: " + t.error().message);
   }
-  Backtrace bt = Backtrace::fromCpu(*view, *symbols, cpu, thread_size);
+  Backtrace bt = Backtrace::fromCpu(*failing, *symbols, cpu, thread_size);
   d.backtrace = bt.frames();
   d.backtrace_end = bt.end();
 
@@ -202,7 +214,7 @@ Diagnosis Diagnosis::make(const PhysMemory& ram, const CpuState& cpu, const pb::
     std::optional<size_t> any;
     for (size_t i = 0; i < d.backtrace.size(); ++i) {
       if (!d.backtrace[i].exception) continue;
-      auto t = trapAt(*view, *symbols, d.backtrace, i, cpu);
+      auto t = trapAt(*failing, *symbols, d.backtrace, i, cpu);
       if (!t) continue;
       bool fits = d.kind == pb::OOPS ? t->vector_known && t->vector < 32 : t->name == "interrupt";
       if (fits) {
@@ -219,7 +231,7 @@ Diagnosis Diagnosis::make(const PhysMemory& ram, const CpuState& cpu, const pb::
       // last one delivered.
       for (auto e = events.rbegin(); e != events.rend(); ++e) {
         auto* i = std::get_if<InterruptDeliveryEvent>(&e->body);
-        if (!i || e->icount.value() > d.icount) continue;
+        if (!i || e->icount.value() > d.state_icount) continue;
         d.trap->vector = i->vector, d.trap->vector_known = true;
         break;
       }

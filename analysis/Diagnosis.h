@@ -4,8 +4,14 @@
 // before the failure.
 //
 // Input: the machine's RAM and CPU at the failure point (a replayed
-// bundle's end, or a machine logger/FailureDetector.h stopped), the
-// failure record the monitor wrote, and the event list. The monitor's kind
+// bundle's end, or a machine logger/FailureDetector.h stopped) and, when
+// the caller could stop there, where the kernel's report began (the
+// failure record's report_icount: the CPU is then in the kernel's report
+// code, on the failing context's stack); the failure record the monitor
+// wrote, and the event list. The kernel's log and messages are read at the
+// failure point (they are complete there); the backtrace, the saved
+// exception or interrupt state and the current task where the report
+// began, since by the failure point the CPU may run another task. The monitor's kind
 // is refined from the guest's own log: a reset after "Kernel panic - not
 // syncing: Fatal exception" is an oops (panic_on_oops), a panic after
 // "soft lockup" a hang. The frames of the signature are those of the code
@@ -44,6 +50,12 @@ struct TrapFrame {
   uint32_t eflags = 0, cs = 0;
 };
 
+// The guest at one moment: its RAM and CPU.
+struct GuestMoment {
+  const PhysMemory& ram;
+  const CpuState& cpu;
+};
+
 struct DiagnosisOptions {
   uint64_t timeline_ns = 2'000'000'000;  // guest time of events shown before the failure
   size_t log_lines = 80;                 // kernel log lines kept
@@ -51,8 +63,15 @@ struct DiagnosisOptions {
 
 class Diagnosis {
  public:
+  // `at_report` may be null: everything is then read at the failure point
+  // (and a note says so when the kernel's report began elsewhere).
+  static Diagnosis make(GuestMoment at_failure, const GuestMoment* at_report,
+                        const pb::FailureRecord& failure, const std::vector<Event>& events,
+                        const DiagnosisOptions& options = {});
   static Diagnosis make(const PhysMemory& ram, const CpuState& cpu, const pb::FailureRecord& failure,
-                        const std::vector<Event>& events, const DiagnosisOptions& options = {});
+                        const std::vector<Event>& events, const DiagnosisOptions& options = {}) {
+    return make(GuestMoment{ram, cpu}, nullptr, failure, events, options);
+  }
 
   pb::FailureKind kind = pb::FAILURE_KIND_UNSPECIFIED;
   std::string cause;          // "NULL pointer dereference", "BUG", "soft lockup", ...
@@ -61,6 +80,7 @@ class Diagnosis {
   std::string signature;
   std::vector<std::string> stack_top;  // the failing code's frames, innermost first
   uint64_t icount = 0;
+  uint64_t state_icount = 0;           // where the backtrace, trap frame and task were read
   std::optional<TrapFrame> trap;       // for an oops or a lockup
   std::optional<TaskInfo> task;        // what failed: the CPU's task, or the one an oops names
                                        // (only its pid and comm when address is 0)

@@ -56,6 +56,7 @@ void FailureDetector::line(const std::string& text) {
   std::string_view s = body(text);
   if (s.starts_with("Kernel panic - not syncing")) {
     panic_ = std::string(s);
+    noteReport();
   } else if (s.starts_with("---[ end Kernel panic")) {
     detect(pb::PANIC, panic_.empty() ? std::string(s) : panic_);
   } else if (s.starts_with("reboot: Restarting system")) {
@@ -65,12 +66,18 @@ void FailureDetector::line(const std::string& text) {
   } else if (oops_.empty() && startsOops(s)) {
     oops_ = std::string(s);
     oops_ns_ = last_ns_;
+    noteReport();
   }
+}
+
+void FailureDetector::noteReport() {
+  // A panic after an oops or a soft lockup is part of the same report.
+  if (report_icount_ == 0) report_icount_ = now();
 }
 
 void FailureDetector::detect(pb::FailureKind kind, std::string message) {
   if (detected_) return;
-  detected_ = Detection{kind, now(), std::move(message)};
+  detected_ = Detection{kind, now(), std::move(message), report_icount_};
   if (machine_) machine_->requestStop();
 }
 
@@ -165,6 +172,7 @@ std::vector<uint8_t> FailureDetector::saveState() const {
   putPlain(out, last_ns_);
   putPlain(out, progress_ns_);
   putPlain(out, static_cast<uint8_t>(restart_announced_ | progress_pending_ << 1));
+  putPlain(out, report_icount_);
   return out;
 }
 
@@ -174,6 +182,8 @@ Status FailureDetector::restoreState(std::span<const uint8_t> bytes) {
   uint64_t oops_ns = r.plain<uint64_t>(), last_ns = r.plain<uint64_t>(),
            progress_ns = r.plain<uint64_t>();
   uint8_t flags = r.plain<uint8_t>();
+  // A state saved by a tandem that did not note where reports begin ends here.
+  uint64_t report_icount = r.in.empty() ? 0 : r.plain<uint64_t>();
   if (!r.ok || !r.in.empty() || flags > 3) return makeError("the failure detector's state is damaged");
   detected_.reset();  // the state is from before any detection
   line_ = std::move(line);
@@ -182,6 +192,7 @@ Status FailureDetector::restoreState(std::span<const uint8_t> bytes) {
   oops_ns_ = oops_ns;
   last_ns_ = last_ns;
   progress_ns_ = progress_ns;
+  report_icount_ = report_icount;
   restart_announced_ = flags & 1;
   progress_pending_ = flags & 2;
   return Status();

@@ -27,6 +27,14 @@ struct Detection {
   pb::FailureKind kind = pb::FAILURE_KIND_UNSPECIFIED;
   uint64_t icount = 0;  // where it was noticed (the machine stops at or after it)
   std::string message;  // the console line or the watchdog's reason
+  // Where the kernel's report of it began (the first line of the panic,
+  // oops, BUG or soft lockup report was written out); 0 when there was no
+  // report (a hang, a triple fault) or it began before this detector's
+  // state was saved by a tandem that did not keep it. The kernel prints
+  // its report synchronously, from the failing context with the saved
+  // exception or interrupt state on its stack; by `icount` it may have
+  // moved on to other tasks.
+  uint64_t report_icount = 0;
 };
 
 class FailureDetector final : public ConsoleSink, public MachineObserver {
@@ -52,6 +60,8 @@ class FailureDetector final : public ConsoleSink, public MachineObserver {
   void onExit(MachineExit exit, Icount at);
 
   const std::optional<Detection>& detected() const { return detected_; }
+  // Where the kernel's report in progress (or detected) began; 0 if none.
+  uint64_t reportIcount() const { return report_icount_; }
 
   // What it has seen so far (the line being written, a panic or oops in
   // progress, the watchdog's reference), to continue from a snapshot as if
@@ -64,6 +74,7 @@ class FailureDetector final : public ConsoleSink, public MachineObserver {
  private:
   void line(const std::string& text);
   void detect(pb::FailureKind kind, std::string message);
+  void noteReport();
   uint64_t now() const;
 
   ConsoleSink& out_;
@@ -77,6 +88,7 @@ class FailureDetector final : public ConsoleSink, public MachineObserver {
   std::string panic_;   // the "Kernel panic" line, once seen
   std::string oops_;    // the first oops line of a report in progress
   uint64_t oops_ns_ = 0;
+  uint64_t report_icount_ = 0;  // the first report line's, once seen
   bool restart_announced_ = false;
   uint64_t last_ns_ = 0;
   uint64_t progress_ns_ = 0;  // guest time of the last interrupt or idle wait

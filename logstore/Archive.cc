@@ -306,6 +306,30 @@ Status Archive::exportBundle(const Sha256Digest& id, const std::string& path) co
   return (*out)->commit();
 }
 
+Status Archive::setDiagnosis(const Sha256Digest& id, const pb::ArchiveDiagnosis& diagnosis) {
+  auto txn = LmdbTxn::begin(*env_, true);
+  if (!txn) return txn.error();
+  auto v = (*txn)->get(dbs_.bundles, idKey(id));
+  if (!v) return v.error();
+  if (!*v) return makeError("no bundle " + shortId(id) + " in the archive at " + dir());
+  pb::ArchiveEntry e;
+  const uint64_t old_size = (*v)->size();
+  if (!e.ParseFromArray((*v)->data(), static_cast<int>(old_size)))
+    return makeError("archive " + dir() + ": damaged entry " + shortId(id));
+  *e.mutable_diagnosis() = diagnosis;
+  e.mutable_diagnosis()->set_tandem_version(TANDEM_VERSION_STRING);
+  std::string entry_bytes;
+  if (auto s = serializeTo(e, entry_bytes); !s) return s;
+  auto counters = loadCounters(**txn);
+  if (!counters) return counters.error();
+  counters->layout_bytes += entry_bytes.size();
+  counters->layout_bytes -= std::min(counters->layout_bytes, old_size);
+  Bytes value(reinterpret_cast<const uint8_t*>(entry_bytes.data()), entry_bytes.size());
+  if (auto s = (*txn)->put(dbs_.bundles, idKey(id), value); !s) return s;
+  if (auto s = saveCounters(**txn, *counters); !s) return s;
+  return (*txn)->commit();
+}
+
 Status Archive::removeIn(WriteSession& w, const pb::ArchiveEntry& e) {
   LmdbTxn& txn = *w.txn;
   ArchiveCounters& c = w.counters;

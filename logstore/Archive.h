@@ -100,6 +100,11 @@ class Archive {
   // Writes the bundle back to a file (durably), checked against its id.
   Status exportBundle(const Sha256Digest& id, const std::string& path) const;
 
+  // Keeps what diagnosing the bundle found with its entry (replacing an
+  // earlier diagnosis), stamped with this tandem's version; the bundle
+  // itself is not touched.
+  Status setDiagnosis(const Sha256Digest& id, const pb::ArchiveDiagnosis& diagnosis);
+
   Status remove(const Sha256Digest& id);
   Result<PruneResult> prune(const PruneOptions& options);
   Result<ArchiveStats> stats() const;

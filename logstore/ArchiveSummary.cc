@@ -8,8 +8,14 @@
 
 namespace tandem {
 
+const pb::FailureRecord& entryFailure(const pb::ArchiveEntry& e) {
+  // A failure the replay did not reach was diagnosed at the wrong point.
+  if (e.has_diagnosis() && e.diagnosis().reproduced()) return e.diagnosis().failure();
+  return e.manifest().failure();
+}
+
 std::string entrySignature(const pb::ArchiveEntry& e) {
-  const pb::FailureRecord& f = e.manifest().failure();
+  const pb::FailureRecord& f = entryFailure(e);
   return f.signature().empty() ? failureSignature(f) : f.signature();
 }
 
@@ -26,8 +32,8 @@ ArchiveSummary summarize(const std::vector<pb::ArchiveEntry>& entries, int64_t n
     if (s.total == 0 || seen >= s.last_seen_ns) {
       s.last_seen_ns = seen;
       s.latest_id = shortId(e.bundle_sha256());
-      s.kind = failureKindName(e.manifest().failure().kind());
-      const std::string& m = e.manifest().failure().message();
+      s.kind = failureKindName(entryFailure(e).kind());
+      const std::string& m = entryFailure(e).message();
       s.message = m.substr(0, std::min<size_t>(m.find('\n'), 200));
     }
     s.signature = sig;

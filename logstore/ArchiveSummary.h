@@ -31,8 +31,11 @@ struct ArchiveSummary {
   std::vector<SignatureSummary> signatures;  // those seen inside the window, most frequent first
 };
 
-// The entry's signature as recorded, or computed from its failure record
-// when the bundle did not carry one.
+// The entry's failure: as diagnosis refined it (kind, message, frames,
+// signature) when replaying the bundle reproduced it, else as recorded.
+const pb::FailureRecord& entryFailure(const pb::ArchiveEntry& e);
+// The archive's grouping key: entryFailure()'s signature, or one computed
+// from it when the bundle did not carry one.
 std::string entrySignature(const pb::ArchiveEntry& e);
 
 ArchiveSummary summarize(const std::vector<pb::ArchiveEntry>& entries, int64_t now_ns, uint64_t window_ns);

@@ -35,8 +35,10 @@ namespace tandem {
 constexpr uint8_t kBundleMagic[8] = {0x89, 'T', 'N', 'D', '\r', '\n', 0x1A, '\n'};
 constexpr uint16_t kFormatMajor = 1;
 // Minor 1: clock readings carry the rate guest time goes on at
-// (ClockReading.ps_per_insn) and a snapshot's replay clock its anchor; a
-// minor-0 bundle's readings all go on at one nanosecond per instruction.
+// (ClockReading.ps_per_insn), a snapshot's replay clock its anchor, and the
+// failure record the icount where the kernel's report began
+// (FailureRecord.report_icount); a minor-0 bundle's readings all go on at
+// one nanosecond per instruction and its failures have no report point.
 constexpr uint16_t kFormatMinor = 1;
 
 constexpr size_t kFileHeaderSize = 24;

@@ -1,16 +1,19 @@
 // `tandem archive`: the failure archive's command family (ingest, list,
-// show, export, rm, prune, summary, verify).
+// show, export, rm, prune, summary, diagnose, verify).
 #include "tools/Commands.h"
 
 #include <time.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "logstore/Archive.h"
 #include "logstore/ArchiveSummary.h"
 #include "logstore/ArchiveVerifier.h"
+#include "logstore/FailureSignature.h"
 #include "tools/ArchiveFormat.h"
 #include "tools/Args.h"
+#include "tools/BundleDiagnosis.h"
 #include "tools/Html.h"
 #include "tools/Json.h"
 
@@ -222,6 +225,50 @@ int runSummary(Context& c) {
   return kExitOk;
 }
 
+// Bundles ingested by hand, or by a tandem that did not diagnose, are
+// grouped by the recorder's signature until they are diagnosed.
+int runDiagnose(Context& c) {
+  auto a = openArchive(c, false);
+  if (!a) return fail(c, a.error().message);
+  std::vector<Sha256Digest> ids;
+  for (const std::string& text : c.args.positional) {
+    auto id = (*a)->resolve(text);
+    if (!id) return usageError(c.name, id.error().message);
+    ids.push_back(*id);
+  }
+  if (ids.empty()) {
+    auto entries = (*a)->entries();
+    if (!entries) return fail(c, entries.error().message);
+    for (const pb::ArchiveEntry& e : *entries) {
+      if (e.has_diagnosis() || e.manifest().failure().kind() == pb::USER_REQUESTED) continue;
+      Sha256Digest id;
+      std::memcpy(id.data(), e.bundle_sha256().data(), std::min(id.size(), e.bundle_sha256().size()));
+      ids.push_back(id);
+    }
+  }
+  int status = kExitOk;
+  JsonWriter w;
+  w.beginArray();
+  for (const Sha256Digest& id : ids) {
+    auto d = diagnoseArchived(**a, id, nowNs());
+    if (!d) {
+      std::fprintf(stderr, "tandem %s: %s: %s\n", c.name.c_str(), shortId(id).c_str(), d.error().message.c_str());
+      status = kExitFailure;
+      continue;
+    }
+    if (c.json) {
+      w.beginObject().field("id", shortId(id)).field("kind", failureKindName(d->failure().kind()));
+      w.field("signature", d->failure().signature()).field("reproduced", d->reproduced());
+      w.field("verdict", d->verdict()).endObject();
+    } else {
+      std::printf("%s  %s  %s\n", shortId(id).c_str(), d->reproduced() ? d->failure().signature().c_str() : "-",
+                  d->verdict().c_str());
+    }
+  }
+  if (c.json) printJson(w.endArray());
+  return status;
+}
+
 int runVerify(Context& c) {
   if (!c.args.positional.empty()) return usageError(c.name, "takes no arguments");
   auto a = openArchive(c, false);
@@ -265,6 +312,9 @@ const std::vector<Subcommand>& subcommands() {
        {{"since", true, "the window (default 24h)", "AGE"},
         {"html", true, "also write the summary as an HTML page", "FILE"}},
        runSummary},
+      {"diagnose", "tandem archive diagnose [ID...] [--json]",
+       "replay and diagnose bundles (default: those not yet diagnosed) to group them by cause", {},
+       runDiagnose},
       {"verify", "tandem archive verify [--json]", "check every page, checksum and reference", {}, runVerify},
   };
   return list;

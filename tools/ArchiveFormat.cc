@@ -71,7 +71,7 @@ std::string listHeader() {
 }
 
 std::string listLine(const pb::ArchiveEntry& e) {
-  const pb::FailureRecord& f = e.manifest().failure();
+  const pb::FailureRecord& f = entryFailure(e);
   char size[16];
   std::snprintf(size, sizeof size, "%10s", formatBytes(e.bundle_bytes()).c_str());
   return shortId(e.bundle_sha256()) + "  " + padRight(formatTime(seenNs(e)), 20) + "  " +
@@ -80,13 +80,14 @@ std::string listLine(const pb::ArchiveEntry& e) {
 }
 
 void entryJson(JsonWriter& w, const pb::ArchiveEntry& e) {
-  const pb::FailureRecord& f = e.manifest().failure();
+  const pb::FailureRecord& f = entryFailure(e);
   w.field("id", shortId(e.bundle_sha256()));
   w.field("sha256", toHex({reinterpret_cast<const uint8_t*>(e.bundle_sha256().data()), e.bundle_sha256().size()}));
   w.field("seen", formatTime(seenNs(e))).field("seen_ns", seenNs(e));
   w.field("ingested", formatTime(e.ingested_ns())).field("ingested_ns", e.ingested_ns());
   w.field("kind", failureKindName(f.kind())).field("signature", entrySignature(e));
   w.field("message", f.message()).field("failure_icount", f.icount());
+  w.field("diagnosed", e.has_diagnosis()).field("reproduced", e.has_diagnosis() && e.diagnosis().reproduced());
   w.field("bundle_bytes", e.bundle_bytes()).field("source", e.source_path());
   w.field("snapshots", e.snapshots()).field("events", e.events());
   w.field("first_icount", e.first_icount()).field("last_icount", e.last_icount());
@@ -101,9 +102,13 @@ std::string showText(const pb::ArchiveEntry& e, const BundleReader& reader) {
   auto row = [&](const char* label, const std::string& value) { s += "  " + padRight(label, 14) + value + "\n"; };
   row("file", formatBytes(e.bundle_bytes()) + " from " + e.source_path() + ", ingested " + formatTime(e.ingested_ns()));
   row("failure", failureKindName(f.kind()) + " at icount " + std::to_string(f.icount()) + ", seen " + formatTime(seenNs(e)));
+  if (e.has_diagnosis())
+    row("diagnosed", formatTime(e.diagnosis().diagnosed_ns()) + ": " + oneLine(e.diagnosis().verdict(), 200));
+  const pb::FailureRecord& refined = entryFailure(e);
+  if (refined.kind() != f.kind()) row("diagnosis", failureKindName(refined.kind()));
   row("signature", entrySignature(e));
-  if (!f.message().empty()) row("message", oneLine(f.message(), 200));
-  for (int i = 0; i < f.stack_top_size(); ++i) row(i == 0 ? "stack" : "", f.stack_top(i));
+  if (!refined.message().empty()) row("message", oneLine(refined.message(), 200));
+  for (int i = 0; i < refined.stack_top_size(); ++i) row(i == 0 ? "stack" : "", refined.stack_top(i));
   if (!f.detail().empty()) row("detail", oneLine(f.detail(), 200));
   row("guest", (g.kernel_name().empty() ? std::string("kernel") : g.kernel_name()) + " sha256 " +
                    digestHex(g.kernel()).substr(0, 16) +
@@ -149,8 +154,10 @@ void showJson(JsonWriter& w, const pb::ArchiveEntry& e, const BundleReader& read
   entryJson(w, e);
   w.field("page_records", e.page_records()).field("new_pages", e.new_pages()).field("literal_bytes", e.literal_bytes());
   w.key("stack_top").beginArray();
-  for (const auto& frame : f.stack_top()) w.value(frame);
+  for (const auto& frame : entryFailure(e).stack_top()) w.value(frame);
   w.endArray();
+  w.field("recorded_kind", failureKindName(f.kind())).field("recorded_signature", f.signature());
+  if (e.has_diagnosis()) w.field("verdict", e.diagnosis().verdict());
   w.field("detail", f.detail()).field("console_tail", f.console_tail());
   w.key("guest").beginObject();
   w.field("kernel_name", g.kernel_name()).field("kernel_sha256", digestHex(g.kernel()));

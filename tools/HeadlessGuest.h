@@ -48,6 +48,8 @@ class HeadlessGuest final : private ConsoleSink {
   // where it stopped for it), the machine stops otherwise, or the limit.
   FailureRun runUntilFailure(uint64_t max_icount);
   const std::optional<Detection>& failure() const { return detector_.detected(); }
+  // Where a kernel failure report began that the detector has seen; 0 if none.
+  uint64_t reportIcount() const { return detector_.reportIcount(); }
   // Bytes the guest will read from its console, in order.
   void type(std::string_view input);
 

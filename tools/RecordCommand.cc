@@ -18,6 +18,7 @@
 #include "logstore/FailureSignature.h"
 #include "logstore/Sha256.h"
 #include "replayer/Backup.h"
+#include "tools/BundleDiagnosis.h"
 #include "tools/Commands.h"
 #include "tools/Console.h"
 #include "tools/FaultInjection.h"
@@ -44,7 +45,9 @@ const char* kSynopsis =
     "this terminal, and a backup that replays its log --lag of guest time behind. When the\n"
     "guest fails (panic, oops, triple fault, unexpected reset, hang), the primary dies or the\n"
     "backup diverges from it, the backup's state and the log from there to the failure are\n"
-    "frozen as a bundle into the archive, and its id is printed.\n"
+    "frozen as a bundle into the archive, and its id is printed once the backup has also\n"
+    "replayed and diagnosed it (as `tandem report` does), so that the archive groups the\n"
+    "failure by the signature refined from its backtrace.\n"
     "Exit status: 0 the guest ended normally, 6 a failure was recorded, 130 interrupted,\n"
     "1 failure of tandem itself, 2 bad usage or input.";
 
@@ -199,6 +202,36 @@ pb::FailureRecord failureRecord(pb::FailureKind kind, const std::string& message
   return f;
 }
 
+// Once the backup's bundle is durable and in the archive (so the freeze
+// is not delayed), replays it to its failure and diagnoses it, as `tandem
+// report` does, and keeps the result with its archive entry: the archive
+// then groups the failure by the signature refined from the backtrace and
+// the kernel's messages. The backup's process does it, so that a new
+// primary (--restart) runs meanwhile; a failed diagnosis leaves the
+// recorder's signature.
+void diagnoseFrozen(const EventRing& ring, const std::string& archive_dir) {
+  std::optional<BackupReport> rep = ring.report();
+  if (!rep || rep->outcome != BackupReport::kBundle) return;
+  const std::string short_id = rep->bundle_id.substr(0, 12);
+  auto t0 = std::chrono::steady_clock::now();
+  auto archive = Archive::open(archive_dir, false);
+  auto id = archive ? (*archive)->resolve(rep->bundle_id) : Result<Sha256Digest>(archive.error());
+  auto entry = id ? (*archive)->entry(*id) : Result<pb::ArchiveEntry>(id.error());
+  // Nothing failed in a bundle frozen on request: nothing to group.
+  if (entry && entry->manifest().failure().kind() == pb::USER_REQUESTED) return;
+  auto diagnosis = entry ? diagnoseArchived(**archive, *id, wallNs()) : Result<pb::ArchiveDiagnosis>(entry.error());
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!diagnosis)
+    std::fprintf(stderr, "tandem record: bundle %s not diagnosed (%s); the archive keeps the recorder's signature\n",
+                 short_id.c_str(), diagnosis.error().message.c_str());
+  else if (diagnosis->reproduced())
+    std::fprintf(stderr, "tandem record: bundle %s diagnosed in %.2f s: signature %s\n", short_id.c_str(), s,
+                 diagnosis->failure().signature().c_str());
+  else
+    std::fprintf(stderr, "tandem record: bundle %s diagnosed in %.2f s: %s; the archive keeps the recorder's signature\n",
+                 short_id.c_str(), s, diagnosis->verdict().c_str());
+}
+
 // Boots the guest once as the primary, with a freshly forked backup.
 PrimaryResult runPrimary(const RecordOptions& o, const pb::GuestDescription& description,
                          const std::vector<uint8_t>& piped, bool interactive_virtual) {
@@ -235,7 +268,9 @@ PrimaryResult runPrimary(const RecordOptions& o, const pb::GuestDescription& des
     // The backup: it outlives the primary and ends by the ring's state.
     signal(SIGINT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
-    std::_Exit(runBackup(**ring, bc));
+    int status = runBackup(**ring, bc);
+    diagnoseFrozen(**ring, o.archive_dir);
+    std::_Exit(status);
   }
   r.backup = pid;
   (*ring)->setConsumerProcess(pid);
@@ -275,6 +310,7 @@ PrimaryResult runPrimary(const RecordOptions& o, const pb::GuestDescription& des
     r.exit = exit;
     if (const auto& d = detector.detected()) {
       r.failure = failureRecord(d->kind, d->message, m, detector);
+      r.failure->set_report_icount(d->report_icount);
       break;
     }
     if (exit == MachineExit::kLimit || exit == MachineExit::kStopped) {

@@ -3,9 +3,8 @@
 
 #include <cstdio>
 
-#include "analysis/Diagnosis.h"
-#include "replayer/BundleReplay.h"
 #include "tools/BundleArg.h"
+#include "tools/BundleDiagnosis.h"
 #include "tools/Commands.h"
 #include "tools/Console.h"
 #include "tools/Html.h"
@@ -49,10 +48,9 @@ int cmdReport(const Args& argv) {
   BundleReplay& r = **replay;
   if (isatty(STDERR_FILENO))
     std::fprintf(stderr, "tandem report: replaying %zu events to the failure...\n", r.source().events().size());
-  ReplayOutcome outcome = r.runToFailure();
-  Machine& m = r.machine();
-  Diagnosis d = Diagnosis::make(m.memory(), m.cpu().saveState(), r.failure(), r.source().events());
-  ReportSource source{"bundle " + args->positional[0], outcome.reproduced, outcome.verdict};
+  DiagnosedBundle diagnosed = diagnoseBundle(r);
+  const Diagnosis& d = diagnosed.diagnosis;
+  ReportSource source{"bundle " + args->positional[0], diagnosed.outcome.reproduced, diagnosed.outcome.verdict};
 
   if (auto html = args->get("html")) {
     if (Status s = writeHtmlFile(*html, reportHtml(d, source)); !s)

@@ -78,6 +78,11 @@ std::string replayLine(const ReportSource& source) {
   return source.verdict.empty() ? (*source.reproduced ? "reproduced" : "did not reproduce") : source.verdict;
 }
 
+std::string stateWhere(const Diagnosis& d) {
+  if (d.state_icount == d.icount) return "at the failure";
+  return "at icount " + std::to_string(d.state_icount) + ", where the kernel's report began";
+}
+
 std::string reportText(const Diagnosis& d, const ReportSource& source) {
   std::string s;
   auto row = [&](const char* label, const std::string& value) { s += pad(label, 12) + " " + value + "\n"; };
@@ -103,7 +108,7 @@ std::string reportText(const Diagnosis& d, const ReportSource& source) {
     for (const std::string& name : d.modules) m += (m.empty() ? "" : " ") + name;
     row("modules", m);
   }
-  s += "\nbacktrace (" + d.backtrace_end + "; > marks the code that failed)\n";
+  s += "\nbacktrace " + stateWhere(d) + " (" + d.backtrace_end + "; > marks the code that failed)\n";
   for (size_t i = 0; i < d.backtrace.size(); ++i) {
     const BacktraceFrame& f = d.backtrace[i];
     char buf[32];
@@ -139,6 +144,7 @@ void reportJson(JsonWriter& w, const Diagnosis& d, const ReportSource& source) {
   w.field("kind", failureKindName(d.kind)).field("cause", d.cause).field("signature", d.signature);
   w.field("message", d.message).field("panic_message", d.panic_message);
   w.field("icount", d.icount).field("guest_ns", d.timeline.failureNs()).field("source", source.what);
+  w.field("state_icount", d.state_icount);
   if (source.reproduced) w.field("reproduced", *source.reproduced).field("verdict", source.verdict);
   w.key("task");
   if (d.task) {

@@ -39,6 +39,9 @@ std::string failureTitle(const Diagnosis& d);
 std::string trapSummary(const TrapFrame& t);
 // "eax=00000026 ebx=... " over two lines.
 std::string trapRegisters(const TrapFrame& t);
+// Where the backtrace, trap frame and task were read: "at icount N, where
+// the kernel's report began" or "at the failure".
+std::string stateWhere(const Diagnosis& d);
 // "lane: count" rows and the source of the times.
 std::string timelineSource(const Timeline& t);
 

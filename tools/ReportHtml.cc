@@ -46,7 +46,8 @@ std::string backtraceTable(const Diagnosis& d) {
          "</td><td>" + hexAddress(f.pc) + "</td><td>" + htmlEscape(f.where) +
          (f.exception ? " <em>(interrupted)</em>" : "") + "</td></tr>\n";
   }
-  return s + "</table>\n<p class=\"sub\">The walk ended: " + htmlEscape(d.backtrace_end) +
+  return s + "</table>\n<p class=\"sub\">Read " + htmlEscape(stateWhere(d)) + ". The walk ended: " +
+         htmlEscape(d.backtrace_end) +
          ". The highlighted frame is where the failing code starts.</p>\n";
 }
 

@@ -6,11 +6,16 @@
 // triggers), stops where the failure detector of recordings notices the
 // failure, and checks the diagnosis against what is known about the
 // failure: its kind, the function at the top of the failing code's
-// backtrace, the task.
+// backtrace, the task. As a replay does, it takes the backtrace and task
+// where the kernel's report began: it goes back to a state saved before
+// the report, stops at the report's first instruction, and goes on from
+// there to the detection, which must land where it did without the stop.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "analysis/Diagnosis.h"
@@ -26,6 +31,8 @@ namespace {
 
 constexpr uint64_t kBootLimit = 60'000'000'000ull;
 constexpr uint64_t kFailLimit = 20'000'000'000ull;
+// Instructions between states saved on the way to a failure.
+constexpr uint64_t kStep = 200'000'000;
 // The watchdog's period: a hang is found after 2 s of guest time (1 ns per
 // instruction) instead of the 10 s a recording waits by default.
 constexpr uint64_t kWatchdogNs = 2'000'000'000;
@@ -34,6 +41,12 @@ struct Failed {
   pb::FailureRecord record;
   std::unique_ptr<Diagnosis> diagnosis;
   std::string console;  // what the guest printed after the command
+};
+
+// The guest where the kernel's report began.
+struct ReportPoint {
+  CpuState cpu{};
+  std::unique_ptr<PhysMemory> ram;
 };
 
 class CrashDiagnosis : public ::testing::Test {
@@ -70,7 +83,17 @@ class CrashDiagnosis : public ::testing::Test {
     EXPECT_TRUE(guest_->restore(*saved_));
     size_t from = guest_->console().size();
     guest_->type(command + "\n");
-    cli::FailureRun run = guest_->runUntilFailure(guest_->machine().icount().value() + kFailLimit);
+    const uint64_t limit = guest_->machine().icount().value() + kFailLimit;
+    // On to the failure, keeping the latest state from before the report.
+    std::optional<cli::HeadlessGuest::Saved> before_report;
+    cli::FailureRun run;
+    for (;;) {
+      if (guest_->reportIcount() == 0)
+        if (auto s = guest_->save()) before_report = std::move(*s);  // not while input is pending
+      uint64_t now = guest_->machine().icount().value();
+      run = guest_->runUntilFailure(std::min(limit, now + kStep));
+      if (run.failure || run.exit != MachineExit::kLimit || guest_->machine().icount().value() >= limit) break;
+    }
     f.console = guest_->console().substr(from);
     if (!run.failure) {
       ADD_FAILURE() << "'" << command << "' did not fail the guest (" << machineExitName(run.exit)
@@ -81,10 +104,45 @@ class CrashDiagnosis : public ::testing::Test {
     f.record.set_kind(run.failure->kind);
     f.record.set_icount(m.icount().value());
     f.record.set_message(run.failure->message);
-    f.diagnosis = std::make_unique<Diagnosis>(
-        Diagnosis::make(m.memory(), m.cpu().saveState(), f.record, guest_->events().events()));
+    f.record.set_report_icount(run.failure->report_icount);
+    ReportPoint report;
+    if (run.failure->report_icount != 0) {
+      report = stopAtReport(before_report, command, *run.failure);
+      EXPECT_EQ(m.icount().value(), f.record.icount()) << "the stop at the report moved the failure";
+    }
+    CpuState cpu = m.cpu().saveState();
+    GuestMoment at_report{report.ram ? *report.ram : m.memory(), report.cpu};
+    f.diagnosis = std::make_unique<Diagnosis>(Diagnosis::make(GuestMoment{m.memory(), cpu},
+                                                              report.ram ? &at_report : nullptr, f.record,
+                                                              guest_->events().events()));
     return f;
   }
+
+  // Goes back before the report of `first` (to `saved`, else to the shell
+  // with `command` typed), stops where the report began, keeps the guest
+  // there, and runs on to the detection, which must be `first` again.
+  static ReportPoint stopAtReport(const std::optional<cli::HeadlessGuest::Saved>& saved,
+                                  const std::string& command, const Detection& first) {
+    ReportPoint p;
+    EXPECT_TRUE(guest_->restore(saved ? *saved : *saved_));
+    if (!saved) guest_->type(command + "\n");
+    Machine& m = guest_->machine();
+    cli::FailureRun to_report = guest_->runUntilFailure(first.report_icount);
+    EXPECT_FALSE(to_report.failure);
+    EXPECT_EQ(m.icount().value(), first.report_icount);
+    p.cpu = m.cpu().saveState();
+    p.ram = std::make_unique<PhysMemory>(m.memory().size());
+    std::memcpy(p.ram->base(), m.memory().base(), m.memory().size());
+    cli::FailureRun run = guest_->runUntilFailure(first.icount + kFailLimit);
+    EXPECT_TRUE(run.failure);
+    if (run.failure) {
+      EXPECT_EQ(run.failure->kind, first.kind);
+      EXPECT_EQ(run.failure->icount, first.icount);
+      EXPECT_EQ(run.failure->report_icount, first.report_icount);
+    }
+    return p;
+  }
+
   static const Diagnosis& crash(const std::string& kind) {
     const Failed& f = fail("echo " + kind + " | dd of=/proc/tandem-crash");
     static const Diagnosis none;

@@ -15,13 +15,13 @@ Usage: report-command.py TANDEM
 """
 import json
 import os
-import re
 import shutil
 import struct
-import subprocess
 import sys
-import tempfile
 import zlib
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from common import fail, recorded, run, scratch
 
 # tools/TimelineChart.h
 COLOURS = {
@@ -32,27 +32,9 @@ COLOURS = {
 MIN_PIXELS = 150
 
 
-def fail(message):
-    print("FAIL: " + message)
-    sys.exit(1)
-
-
-def run(args, timeout=600):
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
-
-
 def record(tandem, args):
     """Records the default guest until it fails; returns the bundle's id."""
-    r = run([tandem, "record"] + args + ["--json"])
-    if r.returncode != 6:
-        fail("tandem record exited %d, expected 6 (a failure recorded)\n%s" % (r.returncode, r.stderr[-3000:]))
-    # The id is in the JSON line on stderr (on stdout it may follow the
-    # guest's last, unfinished console line).
-    summaries = [json.loads(line) for line in r.stderr.splitlines() if line.startswith("{")]
-    if not summaries or not re.fullmatch(r"[0-9a-f]{64}", summaries[-1].get("bundle", "")):
-        fail("tandem record reported no bundle\n--- stdout\n%s\n--- stderr\n%s" % (r.stdout[-1500:], r.stderr[-3000:]))
-    return summaries[-1]["bundle"]
+    return recorded(run([tandem, "record"] + args + ["--json"]), " ".join(args))["bundle"]
 
 
 def report(tandem, bundle, html):
@@ -119,13 +101,7 @@ def count_colours(path):
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        sys.exit(2)
-    tandem = sys.argv[1]
-    work = tempfile.mkdtemp(prefix="tandem-report-")
-    os.environ["TANDEM_ARCHIVE"] = os.path.join(work, "archive")
-    try:
+    with scratch(__doc__, "tandem-report-") as (tandem, work):
         r = run([tandem, "report"])
         if r.returncode != 2:
             fail("no argument: exit %d, want 2\n%s" % (r.returncode, r.stderr))
@@ -188,8 +164,6 @@ def main():
         print("PASS: report %s, %s, %d-byte page; chart pixels: %s; flipped bit: %s" % (
             report_json["signature"], report_json["stack_top"][0], size,
             ", ".join("%s %d" % (n, counts[c]) for n, c in COLOURS.items()), transient["verdict"]))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -36,5 +36,29 @@ TEST(Diagnosis, WithoutAKernelTheMonitorsVerdictStandsAndTheNotesSayWhy) {
   EXPECT_EQ(r.icount(), 5000u);
 }
 
+TEST(Diagnosis, TheFailingContextIsReadWhereTheKernelsReportBeganWhenGiven) {
+  PhysMemory ram(1u << 20), report_ram(1u << 20);
+  CpuState cpu{}, report_cpu{};
+  cpu.icount = 9000;
+  report_cpu.icount = 7000;
+  pb::FailureRecord f;
+  f.set_kind(pb::OOPS);
+  f.set_icount(9000);
+  f.set_report_icount(7000);
+  f.set_message("BUG: kernel NULL pointer dereference, address: 00000000");
+  GuestMoment at_report{report_ram, report_cpu};
+  Diagnosis d = Diagnosis::make(GuestMoment{ram, cpu}, &at_report, f, {});
+  EXPECT_EQ(d.icount, 9000u);
+  EXPECT_EQ(d.state_icount, 7000u);
+  ASSERT_EQ(d.notes.size(), 1u);  // only that there is no kernel
+  EXPECT_EQ(d.notes[0].rfind("no kernel symbols: ", 0), 0u) << d.notes[0];
+
+  // Without that state, everything is read at the failure, and the report says so.
+  Diagnosis late = Diagnosis::make(ram, cpu, f, {});
+  EXPECT_EQ(late.state_icount, 9000u);
+  ASSERT_EQ(late.notes.size(), 2u);
+  EXPECT_NE(late.notes[0].find("icount 7000"), std::string::npos) << late.notes[0];
+}
+
 }  // namespace
 }  // namespace tandem

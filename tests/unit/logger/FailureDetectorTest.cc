@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
+
+#include "logger/VirtualClock.h"
 
 namespace tandem {
 namespace {
@@ -148,6 +151,83 @@ TEST_F(DetectorTest, ARestoredDetectorFinishesWhatTheSavedOneHadSeen) {
   EXPECT_FALSE(w.detected());
   w.onClock(Icount(10), 13 * kSecond + 1);
   EXPECT_TRUE(w.detected());
+}
+
+// A detector on a machine, which gives it icounts.
+struct PositionedDetectorTest : DetectorTest {
+  PositionedDetectorTest() {
+    auto m = Machine::create(MachineConfig{8 << 20}, clock, d);
+    EXPECT_TRUE(m.ok()) << m.error().message;
+    machine = std::move(*m);
+    d.attach(*machine);
+  }
+  void at(uint64_t icount) {
+    CpuState c = machine->cpu().saveState();
+    c.icount = icount;
+    machine->cpu().loadState(c);
+  }
+  VirtualClock clock;
+  std::unique_ptr<Machine> machine;
+};
+
+TEST_F(PositionedDetectorTest, AnOopsDetectionSaysWhereTheKernelsReportBegan) {
+  at(1000);
+  print("[    5.1] tandem_crash: NULL pointer dereference\n");
+  EXPECT_EQ(d.reportIcount(), 0u);
+  at(2000);
+  print("[    5.1] BUG: kernel NULL pointer dereference, address: 00000000\n");
+  EXPECT_EQ(d.reportIcount(), 2000u);
+  at(3000);
+  print("[    5.1] Oops: 0000 [#1] PREEMPT SMP\n");
+  at(9000);
+  print("[    5.2] ---[ end trace 0000000000000000 ]---\n");
+  ASSERT_TRUE(d.detected());
+  EXPECT_EQ(d.detected()->icount, 9000u);
+  EXPECT_EQ(d.detected()->report_icount, 2000u);
+}
+
+TEST_F(PositionedDetectorTest, APanicAfterASoftLockupBelongsToTheLockupsReport) {
+  at(500);
+  print("watchdog: BUG: soft lockup - CPU#0 stuck for 2s! [dd:93]\n");
+  at(800);
+  print("Kernel panic - not syncing: softlockup: hung tasks\n");
+  d.onExit(MachineExit::kReset, Icount(900));
+  ASSERT_TRUE(d.detected());
+  EXPECT_EQ(d.detected()->kind, pb::PANIC);
+  EXPECT_EQ(d.detected()->report_icount, 500u);
+}
+
+TEST_F(PositionedDetectorTest, FailuresWithoutAReportHaveNoReportIcount) {
+  at(700);
+  d.onExit(MachineExit::kTripleFault, Icount(700));
+  ASSERT_TRUE(d.detected());
+  EXPECT_EQ(d.detected()->report_icount, 0u);
+}
+
+TEST_F(PositionedDetectorTest, WhereAReportBeganTravelsWithTheSavedState) {
+  at(4000);
+  print("Kernel panic - not syncing: Attempted to kill init!\n");
+  std::vector<uint8_t> saved = d.saveState();
+  CaptureSink sink2;
+  FailureDetector resumed(sink2, nullptr, 10 * kSecond);
+  ASSERT_TRUE(resumed.restoreState(saved));
+  EXPECT_EQ(resumed.reportIcount(), 4000u);
+  resumed.onExit(MachineExit::kReset, Icount(5000));
+  ASSERT_TRUE(resumed.detected());
+  EXPECT_EQ(resumed.detected()->report_icount, 4000u);
+}
+
+TEST_F(DetectorTest, AStateSavedWithoutTheReportIcountIsReadAsUnknown) {
+  print("Kernel panic - not syncing: Attempted to kill init!\n");
+  std::vector<uint8_t> saved = d.saveState();
+  saved.resize(saved.size() - sizeof(uint64_t));  // as an older tandem wrote it
+  CaptureSink sink2;
+  FailureDetector resumed(sink2, nullptr, 10 * kSecond);
+  ASSERT_TRUE(resumed.restoreState(saved));
+  resumed.onExit(MachineExit::kReset, Icount(5000));
+  ASSERT_TRUE(resumed.detected());
+  EXPECT_EQ(resumed.detected()->kind, pb::PANIC);
+  EXPECT_EQ(resumed.detected()->report_icount, 0u);
 }
 
 TEST_F(DetectorTest, DamagedStateIsRefused) {

@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "logstore/ArchiveSummary.h"
 #include "logstore/ArchiveVerifier.h"
 #include "logstore/ArchivedLayout.h"
 #include "logstore/BundleScanner.h"
+#include "logstore/FailureSignature.h"
 #include "tests/support/SampleBundle.h"
 #include "tests/support/TempDir.h"
 
@@ -267,6 +270,61 @@ TEST_F(ArchiveTest, TheSummaryCountsSignaturesAndMarksNewOnes) {
   EXPECT_FALSE(s.signatures[1].is_new);
   EXPECT_EQ(s.signatures[1].first_seen_ns, kNow - 2 * kDay);
   EXPECT_EQ(s.signatures[1].last_seen_ns, kNow - kDay / 2);
+}
+
+TEST_F(ArchiveTest, ADiagnosisThatReproducedRegroupsTheEntryByItsRefinedSignature) {
+  auto a = openArchive();
+  std::vector<Sha256Digest> ids;
+  for (uint64_t seed : {1, 2, 3}) {
+    testing::SampleBundleSpec spec;
+    spec.seed = seed;
+    spec.memory_bytes = 1 << 20;
+    spec.wall_time_ns = kNow - kDay / 2 + static_cast<int64_t>(seed);
+    spec.panic_function = "same_message";
+    ids.push_back(ingest(*a, sample("d" + std::to_string(seed) + ".tandem", spec)).id);
+  }
+  auto before = a->stats();
+  ASSERT_TRUE(before.ok());
+  // Diagnosis tells two causes apart that the recorder's message did not.
+  auto diagnosed = [&](const Sha256Digest& id, const char* frame, bool reproduced) {
+    auto e = a->entry(id);
+    ASSERT_TRUE(e.ok());
+    pb::ArchiveDiagnosis d;
+    *d.mutable_failure() = e->manifest().failure();
+    d.mutable_failure()->set_kind(pb::OOPS);
+    d.mutable_failure()->add_stack_top(std::string(frame) + "+0x10/0x40");
+    d.mutable_failure()->set_signature(failureSignature(d.failure()));
+    d.set_reproduced(reproduced);
+    d.set_verdict(reproduced ? "reproduced" : "did not reproduce");
+    d.set_diagnosed_ns(kNow);
+    ASSERT_TRUE(a->setDiagnosis(id, d).ok());
+  };
+  diagnosed(ids[0], "first_cause", true);
+  diagnosed(ids[1], "second_cause", true);
+  diagnosed(ids[2], "first_cause", false);  // not reproduced: not trusted
+  auto entries = a->entries();
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 3u);
+  EXPECT_EQ(entryFailure((*entries)[0]).kind(), pb::OOPS);
+  EXPECT_EQ(entryFailure((*entries)[2]).kind(), (*entries)[2].manifest().failure().kind());
+  EXPECT_EQ((*entries)[0].diagnosis().tandem_version().empty(), false);
+  ArchiveSummary s = summarize(*entries, kNow, kDay);
+  ASSERT_EQ(s.signatures.size(), 3u);
+  std::set<std::string> sigs;
+  for (const SignatureSummary& g : s.signatures) sigs.insert(g.signature);
+  EXPECT_TRUE(sigs.count(entrySignature((*entries)[0])));
+  EXPECT_TRUE(sigs.count(entrySignature((*entries)[1])));
+  EXPECT_TRUE(sigs.count((*entries)[2].manifest().failure().signature()));
+  EXPECT_NE(entrySignature((*entries)[0]), entrySignature((*entries)[1]));
+  // The entries grew, and the counters say so; the bundles did not change.
+  auto after = a->stats();
+  ASSERT_TRUE(after.ok());
+  EXPECT_GT(after->counters.layout_bytes, before->counters.layout_bytes);
+  EXPECT_EQ(after->counters.bundle_bytes, before->counters.bundle_bytes);
+  expectSound(*a);
+  expectExportsEqual(*a, ids[0], dir_.file("d1.tandem"));
+  Sha256Digest missing{};
+  EXPECT_FALSE(a->setDiagnosis(missing, pb::ArchiveDiagnosis()).ok());
 }
 
 TEST_F(ArchiveTest, OpeningAMissingArchiveWithoutCreatingIsAnError) {
