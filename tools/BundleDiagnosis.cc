@@ -19,7 +19,7 @@ DiagnosedBundle diagnoseBundle(BundleReplay& replay, bool (*keep_going)()) {
     why_not = "the bundle's window starts at icount " + std::to_string(replay.startIcount()) +
               ", after the kernel's report began";
   } else if (report != 0) {
-    replay.runTo(report, keep_going);
+    replay.reach(report, keep_going);
     if (m.icount().value() == report && !replay.door().divergence()) {
       report_cpu = m.cpu().saveState();
       report_ram = std::make_unique<PhysMemory>(m.memory().size());

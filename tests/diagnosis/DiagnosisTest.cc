@@ -152,7 +152,7 @@ class CrashDiagnosis : public ::testing::Test {
   // The kind, cause, function at the top of the failing code and task.
   static void expectDiagnosis(const Diagnosis& d, pb::FailureKind kind, const std::string& cause,
                               const std::string& top, const std::string& comm) {
-    std::string context = cli::reportText(d, {"test"});
+    std::string context = cli::reportText(d, {"test", std::nullopt, ""});
     EXPECT_EQ(failureKindName(d.kind), failureKindName(kind)) << context;
     EXPECT_EQ(d.cause, cause) << context;
     ASSERT_FALSE(d.stack_top.empty()) << context;
@@ -303,16 +303,16 @@ TEST_F(CrashDiagnosis, TimelineShowsTheTimerTheConsoleAndTheCommandTyped) {
 
 TEST_F(CrashDiagnosis, ReportsInEveryFormatNameTheFailure) {
   const Diagnosis& d = crash("null");
-  std::string text = cli::reportText(d, {"test"});
+  std::string text = cli::reportText(d, {"test", std::nullopt, ""});
   EXPECT_NE(text.find("failure      oops: NULL pointer dereference\n"), std::string::npos) << text;
   EXPECT_NE(text.find("task         pid " + std::to_string(d.task->pid) + " (dd)"), std::string::npos);
   EXPECT_NE(text.find("exception    #14 page fault, error code 0x0000, address 0x00000000"), std::string::npos);
   EXPECT_NE(text.find(">#"), std::string::npos);
   cli::JsonWriter w;
-  cli::reportJson(w, d, {"test"});
+  cli::reportJson(w, d, {"test", std::nullopt, ""});
   EXPECT_NE(w.str().find("\"kind\":\"oops\",\"cause\":\"NULL pointer dereference\""), std::string::npos);
   EXPECT_NE(w.str().find("\"comm\":\"dd\""), std::string::npos);
-  std::string html = cli::reportHtml(d, {"test"});
+  std::string html = cli::reportHtml(d, {"test", std::nullopt, ""});
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_NE(html.find("tandem_crash_null+0x"), std::string::npos);
   // Self-contained: nothing to fetch.
