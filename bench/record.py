@@ -88,8 +88,14 @@ def main():
     results = {"tandem-run": [], "tandem-record": [], "qemu-rr": []}
     with tempfile.TemporaryDirectory() as work:
         for k in range(runs):
-            results["tandem-run"].append(tandem_run())
-            results["tandem-record"].append(tandem_record(work))
+            # Run and record take turns going first, so that a host
+            # slowing down or speeding up over a round favours neither.
+            if k % 2 == 0:
+                results["tandem-run"].append(tandem_run())
+                results["tandem-record"].append(tandem_record(work))
+            else:
+                results["tandem-record"].append(tandem_record(work))
+                results["tandem-run"].append(tandem_run())
             results["qemu-rr"].append(qemu_rr(work, kernel, initrd))
             print("bench/record: run %d/%d: %s" % (k + 1, runs, json.dumps(
                 {s: v[-1] for s, v in results.items()})), file=sys.stderr)
@@ -102,12 +108,22 @@ def main():
     kinsn = med("tandem-record", "icount") / 1000
     run_s = med("tandem-run", "to_panic_s")
     rec = {k: med("tandem-record", k) for k in results["tandem-record"][0]}
+    # Each round's own overhead (its record against its run), and the part
+    # of each recording's time the primary spent waiting for its backup.
+    rounds = [(r["to_panic_s"] / n["to_panic_s"] - 1) * 100
+              for r, n in zip(results["tandem-record"], results["tandem-run"])]
+    wait_share = [r["lag_wait_s"] / r["to_panic_s"] * 100 for r in results["tandem-record"]]
+    run_times = [r["to_panic_s"] for r in results["tandem-run"]]
     q = {k: med("qemu-rr", k) for k in results["qemu-rr"][0]}
     lines = [
         {"system": "tandem-run", "runs": runs, "to_panic_s": round(run_s, 3),
-         "icount": int(med("tandem-run", "icount"))},
+         "icount": int(med("tandem-run", "icount")),
+         "spread_pct": round((max(run_times) - min(run_times)) / run_s * 100, 1)},
         {"system": "tandem-record", "runs": runs, "to_panic_s": round(rec["to_panic_s"], 3),
          "overhead_pct": round((rec["to_panic_s"] / run_s - 1) * 100, 2),
+         "overhead_pct_rounds": [round(x, 1) for x in rounds],
+         "overhead_pct_paired": round(statistics.median(rounds), 2),
+         "wait_pct": round(statistics.median(wait_share), 2),
          "max_lag_s": round(max(r["max_lag_s"] for r in results["tandem-record"]), 3),
          "log_bytes": int(rec["log_bytes"]),
          "log_bytes_per_s": round(rec["log_bytes"] / rec["guest_s"], 1),
