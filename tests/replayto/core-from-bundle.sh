@@ -5,19 +5,8 @@
 # window (--at) init has a core too; a pid that does not exist is a usage
 # error listing the processes that do.
 set -u
-tandem=$1
-dir=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export TANDEM_ARCHIVE="$dir/archive"
-id=$(cat "$dir/id")
-crash=$(sed -n 's/.*"icount":\([0-9]*\).*/\1/p' "$dir/record.json")
+. "$(dirname "$0")/sysrq-bundle.sh"
 busybox="${TANDEM_GUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tandem/guest}/busybox"
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
 [ -f "$busybox" ] || fail "no busybox at $busybox"
 
 # A pid no process has: exit 2, naming the processes there are.

@@ -4,18 +4,7 @@
 # crash, as `tandem replay` shows it; nothing at the start; a prefix of it
 # in between); an icount outside the window is a usage error naming it.
 set -u
-tandem=$1
-dir=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export TANDEM_ARCHIVE="$dir/archive"
-id=$(cat "$dir/id")
-crash=$(sed -n 's/.*"icount":\([0-9]*\).*/\1/p' "$dir/record.json")
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+. "$(dirname "$0")/sysrq-bundle.sh"
 
 # to NAME WHERE: `tandem replay --to WHERE --json` into $work/NAME.json.
 to() {
