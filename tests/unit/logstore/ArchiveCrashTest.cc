@@ -95,8 +95,10 @@ TEST_F(ArchiveCrash, AnIngestKilledAtRandomPointsLeavesTheBundleWholeOrAbsent) {
 
   std::mt19937 rng(20240601);
   int killed = 0, completed = 0;
-  constexpr int kRounds = 60;
-  for (int round = 0; round < kRounds; ++round) {
+  // Rounds until 30 ingests were killed mid-way (about 60 when the machine
+  // runs at an even pace; more when the host's speed changes under it).
+  constexpr int kKills = 30, kMaxRounds = 300;
+  for (int round = 0; killed < kKills && round < kMaxRounds; ++round) {
     // Mostly inside the ingest; every fifth round well after it could end.
     uint64_t limit = static_cast<uint64_t>(full.count()) * (round % 5 == 4 ? 3 : 1);
     auto delay = std::chrono::microseconds(std::uniform_int_distribution<uint64_t>(0, limit)(rng));
@@ -117,7 +119,7 @@ TEST_F(ArchiveCrash, AnIngestKilledAtRandomPointsLeavesTheBundleWholeOrAbsent) {
   }
   std::printf("%d ingests killed, %d completed (an undisturbed one takes %lld us)\n", killed, completed,
               static_cast<long long>(full.count()));
-  EXPECT_GE(killed, kRounds / 2);
+  EXPECT_GE(killed, kKills);
 }
 
 TEST_F(ArchiveCrash, TwoIngestsAtOnceBothSucceed) {
