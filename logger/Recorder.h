@@ -15,9 +15,9 @@
 
 #include <cstdint>
 
+#include "logger/ClockLine.h"
 #include "logger/EventRing.h"
 #include "logger/FailureDetector.h"
-#include "logger/ClockLine.h"
 #include "vmm/Door.h"
 #include "vmm/Machine.h"
 

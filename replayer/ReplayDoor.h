@@ -20,8 +20,8 @@
 #include <string>
 #include <type_traits>
 
-#include "logger/FailureDetector.h"
 #include "logger/ClockLine.h"
+#include "logger/FailureDetector.h"
 #include "logstore/Event.h"
 #include "vmm/Door.h"
 #include "vmm/Machine.h"

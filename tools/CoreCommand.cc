@@ -1,6 +1,5 @@
 // tandem core: an ELF core file of one guest process, from machine state.
 #include <cinttypes>
-#include <csignal>
 #include <cstdio>
 
 #include "analysis/CoreWriter.h"
@@ -12,6 +11,7 @@
 #include "tools/Commands.h"
 #include "tools/Console.h"
 #include "tools/GuestState.h"
+#include "tools/Interrupts.h"
 #include "tools/Json.h"
 #include "tools/ReplayStop.h"
 
@@ -28,12 +28,6 @@ const char* kSynopsis =
     "the failure, or to WHERE: an icount, +N after the bundle's start, -N before the failure.\n"
     "Otherwise the guest is booted under the virtual clock to the default guest's shell\n"
     "prompt, or to instruction N.";
-
-volatile std::sig_atomic_t g_interrupted = 0;
-
-void onSignal(int) { g_interrupted = 1; }
-
-bool keepGoing() { return !g_interrupted; }
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "tandem core: %s\n", message.c_str());
@@ -94,14 +88,11 @@ int coreFromBundle(const ParsedArgs& args, int32_t pid, const std::string& out) 
   const std::string where = args.get("at").value_or("crash");
   auto icount = ReplayStop::resolve(where, r.startIcount(), r.endIcount());
   if (!icount) return usageError("core", "--at: " + icount.error().message);
-  struct sigaction sa {};
-  sa.sa_handler = onSignal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  catchInterrupts();
   MachineExit exit = r.reach(*icount, &keepGoing);
   const uint64_t at = r.machine().icount().value();
   if (at != *icount) {
-    if (g_interrupted) {
+    if (interrupted()) {
       std::fprintf(stderr, "tandem core: interrupted at icount %" PRIu64 "\n", at);
       return kExitInterrupted;
     }

@@ -20,6 +20,7 @@
 #include "replayer/Backup.h"
 #include "tools/BundleDiagnosis.h"
 #include "tools/Commands.h"
+#include "tools/Interrupts.h"
 #include "tools/Console.h"
 #include "tools/FaultInjection.h"
 #include "tools/GuestOptions.h"
@@ -30,12 +31,17 @@
 namespace tandem::cli {
 namespace {
 
-volatile sig_atomic_t g_interrupted = 0;
-void onSignal(int) {
-  g_interrupted = 1;
-}
 
 constexpr int kExitFailureRecorded = 6;
+
+// A backup slowed down (by the host's load) may fall behind by at most
+// this much more than its lag before the primary waits for it, so the
+// replay a failure costs stays bounded (the lag + 1 s promised: the primary
+// looks at each published position, milliseconds apart). The more slack,
+// the fewer waits: the two host CPUs' speeds wander apart for seconds at a
+// time on a shared host, and a backup behind its lag runs flat out to catch
+// up. A wait ends when the backup is halfway back.
+constexpr uint64_t kLagSlackNs = 900'000'000;
 
 const char* kSynopsis =
     "tandem record [--kernel FILE [--initrd FILE] [--append CMDLINE] | --workload NAME]\n"
@@ -65,11 +71,18 @@ struct RecordOptions {
   bool json = false;
 };
 
+// "0.9s"
+std::string seconds(uint64_t ns) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1fs", ns / 1e9);
+  return text;
+}
+
 std::vector<OptionSpec> recordOptionSpecs() {
   std::vector<OptionSpec> specs = guestOptionSpecs();
   specs.push_back({"lag", true,
                    "how far the backup stays behind, in guest time (default 2s); the primary "
-                   "waits for a backup that falls 0.5s further behind",
+                   "waits for a backup that falls " + seconds(kLagSlackNs) + " further behind",
                    "DURATION"});
   specs.push_back({"ring-size", true, "the shared event ring (default 64M)", "SIZE"});
   specs.push_back({"archive", true,
@@ -248,14 +261,6 @@ PrimaryResult runPrimary(const RecordOptions& o, const pb::GuestDescription& des
     r.error = ring.error().message;
     return r;
   }
-  // A backup slowed down (by the host's load) may fall behind by at most
-  // 0.9 s more than its lag before the primary waits for it, so the replay
-  // a failure costs stays bounded (the lag + 1 s promised: the primary
-  // looks at each published position, milliseconds apart). The more slack,
-  // the fewer waits: the two host CPUs' speeds wander apart for seconds at
-  // a time on a shared host, and a backup behind its lag runs flat out to
-  // catch up. A wait ends when the backup is halfway back.
-  constexpr uint64_t kLagSlackNs = 900'000'000;
   (*ring)->setMaxLead(o.lag_ns + kLagSlackNs, o.lag_ns + kLagSlackNs / 2);
   Recorder recorder(door, **ring, detector, RecorderOptions{o.digest_interval});
   detector.setNext(&recorder);
@@ -318,7 +323,7 @@ PrimaryResult runPrimary(const RecordOptions& o, const pb::GuestDescription& des
       break;
     }
     if (exit == MachineExit::kLimit || exit == MachineExit::kStopped) {
-      if (g_interrupted || door.quitRequested()) {
+      if (interrupted() || door.quitRequested()) {
         r.interrupted = true;
         break;
       }
@@ -379,11 +384,7 @@ int cmdRecord(const Args& argv) {
     while ((n = ::read(STDIN_FILENO, buf, sizeof buf)) > 0) input.insert(input.end(), buf, buf + n);
   }
   RawTerminal terminal(STDIN_FILENO);
-  struct sigaction sa {};
-  sa.sa_handler = onSignal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGHUP, &sa, nullptr);
+  catchInterrupts(true);
 
   int status = kExitOk;
   std::vector<PrimaryResult> boots;  // each with its backup, reported once all are done
@@ -407,7 +408,7 @@ int cmdRecord(const Args& argv) {
                  r.failure ? "stopped" : r.interrupted ? "interrupted" : machineExitName(r.exit),
                  r.icount, r.guest_s, r.wall_s,
                  r.events, rs.bytes / 1e3, rs.full_waits, rs.lag_waits);
-    bool again = r.failure && o.restart && !r.interrupted && !g_interrupted;
+    bool again = r.failure && o.restart && !r.interrupted && !interrupted();
     if (r.failure && (again || r.failure->kind() != pb::USER_REQUESTED))
       status = kExitFailureRecorded;
     if (r.interrupted) status = kExitInterrupted;

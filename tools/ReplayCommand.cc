@@ -1,7 +1,6 @@
 // tandem replay: run a bundle from its snapshot to the failure, with the
 // console as it happened, and say whether the failure reproduced; or, with
 // --to, run it to one instant of its window and show the machine there.
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,19 +13,13 @@
 #include "replayer/BundleReplay.h"
 #include "tools/BundleArg.h"
 #include "tools/Commands.h"
+#include "tools/Interrupts.h"
 #include "tools/Console.h"
 #include "tools/ReplayStop.h"
 
 namespace tandem::cli {
 namespace {
 
-volatile sig_atomic_t g_interrupted = 0;
-void onSignal(int) {
-  g_interrupted = 1;
-}
-bool keepGoing() {
-  return !g_interrupted;
-}
 
 constexpr int kExitNotReproduced = 7;
 // The console --to keeps (the window is seconds of guest time: far less).
@@ -60,13 +53,6 @@ std::string jsonEscape(const std::string& s) {
   return out;
 }
 
-void catchInterrupts() {
-  struct sigaction sa {};
-  sa.sa_handler = onSignal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
-
 // Replays to `icount` and shows the machine there.
 int replayTo(BundleReplay& r, const ConsoleOutput& console, const std::string& to,
              uint64_t icount, bool json, bool quiet) {
@@ -77,7 +63,7 @@ int replayTo(BundleReplay& r, const ConsoleOutput& console, const std::string& t
   MachineExit exit = r.reach(icount, &keepGoing);
   const uint64_t at = m.icount().value();
   if (at != icount) {
-    if (g_interrupted) {
+    if (interrupted()) {
       std::fprintf(stderr, "tandem replay: interrupted at icount %" PRIu64 "\n", at);
       return kExitInterrupted;
     }
@@ -143,7 +129,7 @@ int cmdReplay(const Args& argv) {
   catchInterrupts();
   ReplayOutcome o = r.runToFailure(&keepGoing);
   console.flush();
-  if (g_interrupted && !o.reproduced) {
+  if (interrupted() && !o.reproduced) {
     std::fprintf(stderr, "\ntandem replay: interrupted at icount %" PRIu64 "\n", o.icount);
     return kExitInterrupted;
   }

@@ -1,14 +1,13 @@
 // tandem run: boot a guest (or restore a saved one) and run it with the
 // serial console on the terminal, without recording.
-#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 
 #include "tools/Commands.h"
+#include "tools/Interrupts.h"
 #include "tools/Console.h"
 #include "tools/GuestOptions.h"
 #include "tools/MachineSnapshot.h"
@@ -20,10 +19,6 @@
 namespace tandem::cli {
 namespace {
 
-volatile sig_atomic_t g_interrupted = 0;
-void onSignal(int) {
-  g_interrupted = 1;
-}
 
 constexpr int kExitReset = 3;
 constexpr int kExitTripleFault = 4;
@@ -249,18 +244,14 @@ int cmdRun(const Args& argv) {
     m.cpu().loadState(loaded->entry.cpuState());
   }
 
-  struct sigaction sa {};
-  sa.sa_handler = onSignal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGHUP, &sa, nullptr);
+  catchInterrupts(true);
 
   // Runs to `target` in pieces, so that ^C and the console escape are seen.
   auto runTo = [&](uint64_t target) {
     for (;;) {
       MachineExit e = m.run(std::min(target, m.icount().value() + 20'000'000));
       if (e != MachineExit::kLimit || m.icount().value() >= target) return e;
-      if (g_interrupted || door.quitRequested()) return MachineExit::kStopped;
+      if (interrupted() || door.quitRequested()) return MachineExit::kStopped;
     }
   };
   auto t0 = std::chrono::steady_clock::now();
