@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "analysis/ElfBuffer.h"
+#include "analysis/LoadedModule.h"
 
 namespace tandem {
 namespace {
@@ -61,9 +62,24 @@ std::vector<SymbolElfWriter::Section> SymbolElfWriter::sections(const KernelSymb
   return clean;
 }
 
-std::vector<uint8_t> SymbolElfWriter::build(const KernelSymbols& symbols) {
+std::vector<uint8_t> SymbolElfWriter::build(const KernelSymbols& symbols,
+                                            const std::vector<uint8_t>& debug_frame) {
   std::vector<Section> secs = sections(symbols);
-  const auto& all = symbols.all();
+  // Loaded modules: their code, then their data (a module whose layout
+  // overlaps what is already placed is left out).
+  std::vector<const LoadedModule*> modules;
+  for (const LoadedModule& m : symbols.modules()) {
+    bool overlaps = std::any_of(secs.begin(), secs.end(), [&](const Section& o) {
+      return o.begin < m.base + m.size && m.base < o.end;
+    });
+    if (overlaps || m.text_size == 0 || m.size < m.text_size) continue;
+    secs.push_back(Section{m.name + ".text", m.base, m.base + m.text_size, true, false});
+    if (m.size > m.text_size)
+      secs.push_back(Section{m.name + ".data", m.base + m.text_size, m.base + m.size, false, false});
+    modules.push_back(&m);
+  }
+  std::stable_sort(secs.begin(), secs.end(),
+                   [](const Section& a, const Section& b) { return a.begin < b.begin; });
   // Section header indexes: 0 null, 1.. the ranges, then symtab, strtab, shstrtab.
   const uint16_t first_range = 1;
   const uint16_t symtab_index = static_cast<uint16_t>(first_range + secs.size());
@@ -79,22 +95,26 @@ std::vector<uint8_t> SymbolElfWriter::build(const KernelSymbols& symbols) {
   ElfStrings strtab;
   std::vector<Elf32_Sym> locals, globals;
   locals.push_back(Elf32_Sym{});  // index 0: the undefined symbol
-  for (size_t i = 0; i < all.size(); ++i) {
-    const KernelSymbol& s = all[i];
-    int sec = sectionOf(s.address);
-    // Size: up to the next higher address, within the section.
-    size_t j = i + 1;
-    while (j < all.size() && all[j].address == s.address) ++j;
-    uint32_t end = j < all.size() ? all[j].address : s.address;
-    if (sec >= 0) end = std::min(end, secs[sec].end);
-    Elf32_Sym e{};
-    e.st_name = strtab.add(s.name);
-    e.st_value = s.address;
-    e.st_size = (s.type | 0x20) == 'a' ? 0 : end - s.address;
-    e.st_info = symbolInfo(s.type, sec >= 0 && secs[sec].code);
-    e.st_shndx = (sec < 0 || (s.type | 0x20) == 'a') ? SHN_ABS : first_range + sec;
-    (ELF32_ST_BIND(e.st_info) == STB_LOCAL ? locals : globals).push_back(e);
-  }
+  auto add = [&](const std::vector<KernelSymbol>& all) {
+    for (size_t i = 0; i < all.size(); ++i) {
+      const KernelSymbol& s = all[i];
+      int sec = sectionOf(s.address);
+      // Size: up to the next higher address, within the section.
+      size_t j = i + 1;
+      while (j < all.size() && all[j].address == s.address) ++j;
+      uint32_t end = j < all.size() ? all[j].address : sec >= 0 ? secs[sec].end : s.address;
+      if (sec >= 0) end = std::min(end, secs[sec].end);
+      Elf32_Sym e{};
+      e.st_name = strtab.add(s.name);
+      e.st_value = s.address;
+      e.st_size = (s.type | 0x20) == 'a' ? 0 : end - s.address;
+      e.st_info = symbolInfo(s.type, sec >= 0 && secs[sec].code);
+      e.st_shndx = (sec < 0 || (s.type | 0x20) == 'a') ? SHN_ABS : first_range + sec;
+      (ELF32_ST_BIND(e.st_info) == STB_LOCAL ? locals : globals).push_back(e);
+    }
+  };
+  add(symbols.all());
+  for (const LoadedModule* m : modules) add(m->symbols);
 
   ElfStrings shstr;
   ElfBuffer out;
@@ -107,6 +127,8 @@ std::vector<uint8_t> SymbolElfWriter::build(const KernelSymbols& symbols) {
   for (const auto& e : locals) out.append(e);
   for (const auto& e : globals) out.append(e);
   size_t strtab_off = out.appendBytes(strtab.data().data(), strtab.data().size());
+  out.align(4);
+  size_t frame_off = out.appendBytes(debug_frame.data(), debug_frame.size());
 
   std::vector<Elf32_Shdr> sh(1);  // the null section
   for (const Section& s : secs) {
@@ -137,6 +159,15 @@ std::vector<uint8_t> SymbolElfWriter::build(const KernelSymbols& symbols) {
   strh.sh_size = static_cast<Elf32_Word>(strtab.data().size());
   strh.sh_addralign = 1;
   sh.push_back(strh);
+  if (!debug_frame.empty()) {
+    Elf32_Shdr frame{};
+    frame.sh_name = shstr.add(".debug_frame");
+    frame.sh_type = SHT_PROGBITS;
+    frame.sh_offset = static_cast<Elf32_Off>(frame_off);
+    frame.sh_size = static_cast<Elf32_Word>(debug_frame.size());
+    frame.sh_addralign = 4;
+    sh.push_back(frame);
+  }
   Elf32_Shdr shstrh{};
   shstrh.sh_name = shstr.add(".shstrtab");
   shstrh.sh_type = SHT_STRTAB;
@@ -154,8 +185,9 @@ std::vector<uint8_t> SymbolElfWriter::build(const KernelSymbols& symbols) {
   return out.take();
 }
 
-Status SymbolElfWriter::write(const KernelSymbols& symbols, const std::string& path) {
-  return writeFile(path, build(symbols));
+Status SymbolElfWriter::write(const KernelSymbols& symbols, const std::string& path,
+                              const std::vector<uint8_t>& debug_frame) {
+  return writeFile(path, build(symbols, debug_frame));
 }
 
 }  // namespace tandem

@@ -2,7 +2,9 @@
 // (`gdb kernel.elf -ex 'target remote :1234'`, `info symbol ADDR`,
 // `break panic`): an i386 ET_EXEC with no contents, only section headers
 // for the kernel's text, rodata, data, init and bss ranges (so gdb can
-// place every symbol in a section) and a .symtab/.strtab.
+// place every symbol in a section), the same for the loaded modules'
+// code and data with their symbols, a .symtab/.strtab, and the call frame
+// information of analysis/KernelFrames.h when it is given.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +29,11 @@ class SymbolElfWriter {
   // section over the whole symbol range when none are known.
   static std::vector<Section> sections(const KernelSymbols& symbols);
 
-  static std::vector<uint8_t> build(const KernelSymbols& symbols);
-  static Status write(const KernelSymbols& symbols, const std::string& path);
+  // `debug_frame`: the contents of a .debug_frame section; none if empty.
+  static std::vector<uint8_t> build(const KernelSymbols& symbols,
+                                    const std::vector<uint8_t>& debug_frame = {});
+  static Status write(const KernelSymbols& symbols, const std::string& path,
+                      const std::vector<uint8_t>& debug_frame = {});
 };
 
 }  // namespace tandem

@@ -6,14 +6,11 @@
 #include "analysis/KernelSymbols.h"
 #include "analysis/ProcessImage.h"
 #include "analysis/TaskList.h"
-#include "replayer/BundleReplay.h"
 #include "tools/BundleArg.h"
+#include "tools/BundleAt.h"
 #include "tools/Commands.h"
-#include "tools/Console.h"
 #include "tools/GuestState.h"
-#include "tools/Interrupts.h"
 #include "tools/Json.h"
-#include "tools/ReplayStop.h"
 
 namespace tandem::cli {
 namespace {
@@ -77,33 +74,11 @@ int writeCore(Machine& m, int32_t pid, const std::string& out, bool json) {
   return kExitOk;
 }
 
-// Replays the bundle to `where` and writes the core there.
+// Replays the bundle to --at and writes the core there.
 int coreFromBundle(const ParsedArgs& args, int32_t pid, const std::string& out) {
-  auto reader = openBundleArg(args.positional[0], args);
-  if (!reader) return usageError("core", reader.error().message);
-  ConsoleOutput discard(-1, 0);
-  auto replay = BundleReplay::open(std::move(*reader), discard);
-  if (!replay) return usageError("core", replay.error().message);
-  BundleReplay& r = **replay;
-  const std::string where = args.get("at").value_or("crash");
-  auto icount = ReplayStop::resolve(where, r.startIcount(), r.endIcount());
-  if (!icount) return usageError("core", "--at: " + icount.error().message);
-  catchInterrupts();
-  MachineExit exit = r.reach(*icount, &keepGoing);
-  const uint64_t at = r.machine().icount().value();
-  if (at != *icount) {
-    if (interrupted()) {
-      std::fprintf(stderr, "tandem core: interrupted at icount %" PRIu64 "\n", at);
-      return kExitInterrupted;
-    }
-    if (const auto& d = r.door().divergence())
-      return fail("did not reach icount " + std::to_string(*icount) +
-                  ": the replay diverged from the recording at icount " + std::to_string(d->icount) +
-                  ": " + d->what);
-    return fail("did not reach icount " + std::to_string(*icount) + ": " + machineExitName(exit) +
-                " at icount " + std::to_string(at));
-  }
-  return writeCore(r.machine(), pid, out, args.has("json"));
+  BundleAt at = replayBundleTo(args, "core", "crash");
+  if (!at.replay) return at.exit;
+  return writeCore(at.replay->machine(), pid, out, args.has("json"));
 }
 
 }  // namespace

@@ -117,7 +117,7 @@ int cmdReplay(const Args& argv) {
   const pb::FailureRecord& f = r.failure();
   if (to) {
     auto icount = ReplayStop::resolve(*to, r.startIcount(), r.endIcount());
-    if (!icount) return usageError("replay", icount.error().message);
+    if (!icount) return usageError("replay", "--to: " + icount.error().message);
     return replayTo(r, console, *to, *icount, json, args->has("quiet"));
   }
   if (!json)

@@ -66,19 +66,19 @@ Result<uint64_t> ReplayStop::resolve(const std::string& to, uint64_t start, uint
                               " (crash, +0..+%" PRIu64 ", -0..-%" PRIu64 ")",
                               start, end, end - start, end - start);
   if (to == "crash") return end;
-  if (to.empty()) return makeError("--to: empty value (crash, ICOUNT, +N or -N)");
+  if (to.empty()) return makeError("empty value (crash, ICOUNT, +N or -N)");
   if (to[0] == '+' || to[0] == '-') {
     auto n = parseUint("to", to.substr(1));
     if (!n || to.size() == 1)
-      return makeError("--to: '" + to + "' is not crash, ICOUNT, +N or -N");
+      return makeError("'" + to + "' is not crash, ICOUNT, +N or -N");
     if (*n > end - start)
-      return makeError("--to: " + to + " is outside the bundle: " + window);
+      return makeError(to + " is outside the bundle: " + window);
     return to[0] == '+' ? start + *n : end - *n;
   }
   auto at = parseUint("to", to);
-  if (!at) return makeError("--to: '" + to + "' is not crash, ICOUNT, +N or -N");
+  if (!at) return makeError("'" + to + "' is not crash, ICOUNT, +N or -N");
   if (*at < start || *at > end)
-    return makeError("--to: icount " + to + " is outside the bundle: " + window);
+    return makeError("icount " + to + " is outside the bundle: " + window);
   return *at;
 }
 

@@ -22,7 +22,7 @@ class ReplayStop {
 
   // `to` is "crash" (the failure's icount, `end`), "ICOUNT", "+N" (after
   // the bundle's start) or "-N" (before the crash). An icount outside
-  // [start, end] is an error naming the window.
+  // [start, end] is an error naming the window (the caller names its option).
   static Result<uint64_t> resolve(const std::string& to, uint64_t start, uint64_t end);
 
   // Reads the state of `replay` where it stands. `start_clock` is the

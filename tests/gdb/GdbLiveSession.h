@@ -13,11 +13,13 @@
 
 namespace tandem::test {
 
-// What gdb printed has `text`, or matches the regular expression `re`.
+// What gdb printed has `text`, matches the regular expression `re`, or does not.
 #define EXPECT_HAS(out, text) \
   EXPECT_NE((out).find(text), std::string::npos) << "missing: " << (text) << "\n--- gdb said:\n" << (out)
 #define EXPECT_MATCHES(out, re) \
   EXPECT_TRUE(std::regex_search((out), std::regex(re))) << "no match: " << (re) << "\n--- gdb said:\n" << (out)
+#define EXPECT_NO_MATCH(out, re) \
+  EXPECT_FALSE(std::regex_search((out), std::regex(re))) << "matched: " << (re) << "\n--- gdb said:\n" << (out)
 
 // The numbers `monitor icount` printed, in order.
 std::vector<uint64_t> monitorIcounts(const std::string& gdb_output);

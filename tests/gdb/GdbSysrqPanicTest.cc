@@ -79,10 +79,23 @@ TEST_F(GdbSysrqPanic, BreakInPanicBacktraceToTheSysrqHandlerAndGoBack) {
   EXPECT_MATCHES(out, R"(\neip\s+0xc[0-9a-f]{7}\s+0xc[0-9a-f]{7} <[a-z_]\w*\+\d+>\n)");
   EXPECT_MATCHES(out, R"(\ncs\s+0x60\s+96\n)");
   EXPECT_MATCHES(out, R"(\neflags\s+0x[0-9a-f]+\s+\[ [A-Z ]+\]\n)");
-  // Stopped in panic, called from the sysrq handler.
+  // Stopped in panic: the whole way from the shell's write(2), every frame
+  // named (the symbol file's call frame information, analysis/KernelFrames),
+  // through the SYSENTER entry's pt_regs to the shell's user-mode EIP.
   EXPECT_MATCHES(out, R"(Breakpoint 1, 0xc[0-9a-f]{7} in panic \(\)\n)");
-  EXPECT_MATCHES(out, R"(\n#0  0xc[0-9a-f]{7} in panic \(\)\n#1  0xc[0-9a-f]{7} in sysrq_handle_crash \(\)\n)");
-  EXPECT_MATCHES(out, R"(\n#\d+ +0xc[0-9a-f]{7} in __handle_sysrq[.\w]* \(\)\n)");
+  EXPECT_MATCHES(out, R"(\n#0  0xc[0-9a-f]{7} in panic \(\)\n)"
+                      R"(#1  0xc[0-9a-f]{7} in sysrq_handle_crash \(\)\n)"
+                      R"(#2  0xc[0-9a-f]{7} in __handle_sysrq[.\w]* \(\)\n)"
+                      R"(#3  0xc[0-9a-f]{7} in write_sysrq_trigger \(\)\n)"
+                      R"(#4  0xc[0-9a-f]{7} in proc_reg_write \(\)\n)"
+                      R"(#5  0xc[0-9a-f]{7} in vfs_write \(\)\n)"
+                      R"(#6  0xc[0-9a-f]{7} in ksys_write \(\)\n)"
+                      R"(#7  0xc[0-9a-f]{7} in __ia32_sys_write \(\)\n)"
+                      R"((#\d+ +0xc[0-9a-f]{7} in [a-z_]\w* \(\)\n)+)"
+                      R"(#\d+ +0xc[0-9a-f]{7} in do_SYSENTER_32 \(\)\n)"
+                      R"(#\d+ +<signal handler called>\n)"
+                      R"(#\d+ +0x[0-9a-b][0-9a-f]{7} in \?\? \(\)\n)");
+  EXPECT_NO_MATCH(out, R"(\n#\d+ +0xc[0-9a-f]{7} in \?\? \(\))");
   std::vector<uint64_t> at = monitorIcounts(out);
   ASSERT_EQ(at.size(), 3u) << out;
   const uint64_t in_panic = at[0];

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 
+#include "analysis/LoadedModule.h"
 #include "tests/unit/analysis/ElfBytes.h"
 
 namespace tandem {
@@ -89,6 +90,57 @@ TEST(SymbolElfWriter, WritesAnElfWithLocalsFirstAndSymbolsInTheirSections) {
   EXPECT_EQ(by_name["init_task"].st_shndx, index[".data"]);
   EXPECT_EQ(by_name["counter"].st_shndx, index[".bss"]);
   EXPECT_EQ(by_name["absolute_thing"].st_shndx, SHN_ABS);
+}
+
+// The loaded modules' code and data get sections of their own, their
+// symbols land in them, and call frame information rides along as
+// .debug_frame.
+TEST(SymbolElfWriter, ModulesAndCallFrameInformation) {
+  KernelSymbols k = kernelLike();
+  LoadedModule m;
+  m.name = "tandem_crash";
+  m.base = 0xC8840000;
+  m.size = 0x3000;
+  m.text_size = 0x1000;
+  m.symbols = {{0xC8840010, 't', "tandem_crash_null"}, {0xC8840040, 't', "tandem_crash_write"},
+               {0xC8841100, 'd', "crash_table"}};
+  LoadedModule clash = m;  // lies over the first: left out
+  clash.name = "clash";
+  k.setModules({m, clash});
+  const std::vector<uint8_t> frames{1, 2, 3, 4, 5, 6, 7, 8};
+  auto elf = SymbolElfWriter::build(k, frames);
+  auto eh = at<Elf32_Ehdr>(elf, 0);
+  std::vector<Elf32_Shdr> sh;
+  for (int i = 0; i < eh.e_shnum; ++i) sh.push_back(at<Elf32_Shdr>(elf, eh.e_shoff + i * sizeof(Elf32_Shdr)));
+  std::map<std::string, int> index;
+  for (int i = 0; i < eh.e_shnum; ++i)
+    index[reinterpret_cast<const char*>(elf.data() + sh[eh.e_shstrndx].sh_offset + sh[i].sh_name)] = i;
+  ASSERT_TRUE(index.count("tandem_crash.text") && index.count("tandem_crash.data") &&
+              index.count(".debug_frame"));
+  EXPECT_FALSE(index.count("clash.text"));
+  const Elf32_Shdr& text = sh[index["tandem_crash.text"]];
+  EXPECT_EQ(text.sh_addr, 0xC8840000u);
+  EXPECT_EQ(text.sh_size, 0x1000u);
+  EXPECT_EQ(text.sh_flags & SHF_EXECINSTR, uint32_t{SHF_EXECINSTR});
+  EXPECT_EQ(sh[index["tandem_crash.data"]].sh_addr, 0xC8841000u);
+  const Elf32_Shdr& df = sh[index[".debug_frame"]];
+  EXPECT_EQ(df.sh_type, uint32_t{SHT_PROGBITS});
+  EXPECT_EQ(df.sh_flags & SHF_ALLOC, 0u);
+  ASSERT_EQ(df.sh_size, frames.size());
+  EXPECT_EQ(std::vector<uint8_t>(elf.begin() + df.sh_offset, elf.begin() + df.sh_offset + df.sh_size), frames);
+
+  const Elf32_Shdr& symtab = sh[index[".symtab"]];
+  std::map<std::string, Elf32_Sym> by_name;
+  for (size_t i = 1; i < symtab.sh_size / sizeof(Elf32_Sym); ++i) {
+    auto s = at<Elf32_Sym>(elf, symtab.sh_offset + i * sizeof(Elf32_Sym));
+    by_name[reinterpret_cast<const char*>(elf.data() + sh[index[".strtab"]].sh_offset + s.st_name)] = s;
+  }
+  EXPECT_EQ(by_name["tandem_crash_null"].st_value, 0xC8840010u);
+  EXPECT_EQ(by_name["tandem_crash_null"].st_size, 0x30u);
+  EXPECT_EQ(by_name["tandem_crash_null"].st_shndx, index["tandem_crash.text"]);
+  EXPECT_EQ(by_name["tandem_crash_write"].st_size, 0xFC0u);  // to the end of the module's code
+  EXPECT_EQ(by_name["crash_table"].st_shndx, index["tandem_crash.data"]);
+  EXPECT_EQ(by_name["crash_table"].st_size, 0x1F00u);  // to the end of the module
 }
 
 }  // namespace

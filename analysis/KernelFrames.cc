@@ -1,0 +1,601 @@
+#include "analysis/KernelFrames.h"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <unordered_map>
+#include <string_view>
+
+#include "vmm/cpu/Decoder.h"
+
+namespace tandem {
+namespace {
+
+// DWARF register numbers of i386.
+enum Reg : uint8_t { kEax, kEcx, kEdx, kEbx, kEsp, kEbp, kEsi, kEdi, kEip, kEflags };
+constexpr int kRegs = 10;
+
+// Call frame instructions (DWARF 3, 6.4.2).
+constexpr uint8_t kAdvanceLoc = 0x40, kOffset = 0x80, kRestore = 0xc0;
+constexpr uint8_t kAdvanceLoc1 = 0x02, kAdvanceLoc2 = 0x03, kAdvanceLoc4 = 0x04;
+constexpr uint8_t kUndefined = 0x07, kDefCfa = 0x0c;
+constexpr int kDataAlign = -4;
+
+// i386 struct pt_regs: bx cx dx si di bp ax ds es fs gs orig_ax ip cs flags sp ss,
+// one 32-bit slot each. Entry code calls C with %esp at its start.
+constexpr uint32_t kRegsSp = 60;  // the interrupted esp (stored by the entry code for kernel mode too)
+constexpr std::array<std::pair<Reg, uint32_t>, 9> kRegsSlots{{
+    {kEbx, 0}, {kEcx, 4}, {kEdx, 8}, {kEsi, 12}, {kEdi, 16}, {kEbp, 20}, {kEax, 24},
+    {kEip, 48}, {kEflags, 56}}};
+
+class Out {
+ public:
+  explicit Out(std::vector<uint8_t>& b) : b_(b) {}
+  void u8(uint8_t v) { b_.push_back(v); }
+  void u16(uint16_t v) {
+    for (int i = 0; i < 2; ++i) u8(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  void u32(uint32_t v) {
+    for (int i = 0; i < 4; ++i) u8(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  void uleb(uint32_t v) {
+    do {
+      uint8_t byte = v & 0x7f;
+      v >>= 7;
+      u8(v ? byte | 0x80 : byte);
+    } while (v);
+  }
+  void sleb(int32_t v) {
+    for (;;) {
+      uint8_t byte = v & 0x7f;
+      v >>= 7;
+      bool done = (v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40));
+      u8(done ? byte : byte | 0x80);
+      if (done) return;
+    }
+  }
+  size_t size() const { return b_.size(); }
+  void patch32(size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) b_[at + i] = static_cast<uint8_t>(v >> (8 * i));
+  }
+
+ private:
+  std::vector<uint8_t>& b_;
+};
+
+// Starts an entry (CIE or FDE) and returns where its length goes.
+size_t beginEntry(Out& o) {
+  size_t at = o.size();
+  o.u32(0);
+  return at;
+}
+
+// Pads with DW_CFA_nop to a multiple of 4 and writes the length.
+void endEntry(Out& o, size_t at) {
+  while ((o.size() - at) % 4) o.u8(0);
+  o.patch32(at, static_cast<uint32_t>(o.size() - at - 4));
+}
+
+// A CIE whose initial rules are those at a function's first instruction:
+// CFA = esp+4, the return address at CFA-4. `signal`: frames described
+// with it interrupted their caller (the "S" augmentation).
+size_t writeCie(Out& o, bool signal) {
+  size_t at = beginEntry(o);
+  o.u32(0xffffffff);  // CIE id
+  o.u8(3);            // version
+  if (signal) o.u8('S');
+  o.u8(0);
+  o.uleb(1);  // code alignment
+  o.sleb(kDataAlign);
+  o.uleb(kEip);  // return address column
+  o.u8(kDefCfa);
+  o.uleb(kEsp);
+  o.uleb(4);
+  o.u8(kOffset | kEip);
+  o.uleb(1);
+  endEntry(o, at);
+  return at;
+}
+
+// One function's FDE: rows are added in address order.
+class Fde {
+ public:
+  Fde(Out& o, size_t cie, uint32_t start) : o_(o), start_(start), loc_(start) {
+    at_ = beginEntry(o_);
+    o_.u32(static_cast<uint32_t>(cie));
+    o_.u32(start);
+    range_at_ = o_.size();
+    o_.u32(0);
+  }
+  void advance(uint32_t to) {
+    uint32_t d = to - loc_;
+    if (d == 0) return;
+    if (d < 0x40) {
+      o_.u8(static_cast<uint8_t>(kAdvanceLoc | d));
+    } else if (d <= 0xff) {
+      o_.u8(kAdvanceLoc1);
+      o_.u8(static_cast<uint8_t>(d));
+    } else if (d <= 0xffff) {
+      o_.u8(kAdvanceLoc2);
+      o_.u16(static_cast<uint16_t>(d));
+    } else {
+      o_.u8(kAdvanceLoc4);
+      o_.u32(d);
+    }
+    loc_ = to;
+  }
+  void defCfa(Reg r, uint32_t off) {
+    o_.u8(kDefCfa);
+    o_.uleb(r);
+    o_.uleb(off);
+  }
+  // `r` saved `below` bytes under the CFA.
+  void saved(Reg r, uint32_t below) {
+    o_.u8(kOffset | r);
+    o_.uleb(below / -kDataAlign);
+  }
+  void restore(Reg r) { o_.u8(kRestore | r); }
+  void undefined(Reg r) {
+    o_.u8(kUndefined);
+    o_.uleb(r);
+  }
+  void finish(uint32_t end) {
+    o_.patch32(range_at_, end - start_);
+    endEntry(o_, at_);
+  }
+
+ private:
+  Out& o_;
+  uint32_t start_;
+  uint32_t loc_;
+  size_t at_ = 0;
+  size_t range_at_ = 0;
+};
+
+// Where a function's frame stands before one of its instructions, as far
+// as the code shows it.
+struct Frame {
+  bool reached = false;
+  bool esp_known = true;
+  uint32_t depth = 4;        // CFA = esp + depth, when esp_known
+  bool ebp_frame = false;    // CFA = ebp + ebp_off
+  uint32_t ebp_off = 0;
+  std::array<uint32_t, kRegs> below{};  // where a register is saved under the CFA; 0: not saved
+
+  bool operator==(const Frame&) const = default;
+  static Frame atEntry() {
+    Frame f;
+    f.reached = true;
+    return f;
+  }
+  // A part split off a function runs in its parent's frame.
+  static Frame inParent() {
+    Frame f = atEntry();
+    f.esp_known = false;
+    f.ebp_frame = true;
+    f.ebp_off = 8;
+    f.below[kEbp] = 8;
+    return f;
+  }
+};
+
+// The rules a Frame gives gdb; `unknown` ends the backtrace there.
+struct Rules {
+  bool unknown = false;
+  Reg cfa = kEsp;
+  uint32_t cfa_off = 4;
+  std::array<uint32_t, kRegs> below{};
+  bool operator==(const Rules&) const = default;
+
+  static Rules of(const Frame& f) {
+    Rules r;
+    if (!f.reached || (!f.ebp_frame && !f.esp_known)) {
+      r.unknown = true;
+      return r;
+    }
+    r.cfa = f.ebp_frame ? kEbp : kEsp;
+    r.cfa_off = f.ebp_frame ? f.ebp_off : f.depth;
+    r.below = f.below;
+    return r;
+  }
+};
+
+constexpr Reg kSavedRegs[] = {kEbx, kEbp, kEsi, kEdi};
+
+void emit(Fde& f, const Rules& from, const Rules& to) {
+  if (to.unknown) {
+    if (!from.unknown) f.undefined(kEip);
+    return;
+  }
+  if (from.unknown) f.restore(kEip);
+  if (from.unknown || from.cfa != to.cfa || from.cfa_off != to.cfa_off) f.defCfa(to.cfa, to.cfa_off);
+  for (Reg r : kSavedRegs) {
+    if (!from.unknown && from.below[r] == to.below[r]) continue;
+    if (to.below[r]) f.saved(r, to.below[r]);
+    else f.restore(r);
+  }
+}
+
+// A decoded instruction's place and its opcode bytes past the prefixes.
+struct Op {
+  uint32_t off;
+  uint8_t len;
+  uint8_t b0, b1;  // first opcode byte and the one after (ModRM or second opcode byte)
+  Insn insn;
+};
+
+bool isPrefix(uint8_t b) {
+  switch (b) {
+    case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+    case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Decodes [0, n) linearly; stops at the first byte that does not decode.
+std::vector<Op> decodeAll(const uint8_t* code, uint32_t n) {
+  std::vector<Op> ops;
+  uint32_t off = 0;
+  while (off < n) {
+    Insn insn{};
+    if (decodeInsn(code + off, n - off, true, &insn) != DecodeStatus::kOk || insn.len == 0) break;
+    uint32_t p = off;
+    while (p < off + insn.len && isPrefix(code[p])) ++p;
+    uint8_t b0 = p < off + insn.len ? code[p] : 0;
+    uint8_t b1 = p + 1 < off + insn.len ? code[p + 1] : 0;
+    ops.push_back({off, insn.len, b0, b1, insn});
+    off += insn.len;
+  }
+  return ops;
+}
+
+uint8_t modrmReg(uint8_t modrm) { return (modrm >> 3) & 7; }
+bool modrmIsReg(uint8_t modrm) { return (modrm & 0xc0) == 0xc0; }
+
+bool isPushEbp(const Op& op) { return op.len == 1 && op.b0 == 0x55; }
+bool isMovEspEbp(const Op& op) {
+  return op.len == 2 && ((op.b0 == 0x89 && op.b1 == 0xe5) || (op.b0 == 0x8b && op.b1 == 0xec));
+}
+bool isMovEspEax(const Op& op) {
+  return op.len == 2 && ((op.b0 == 0x89 && op.b1 == 0xe0) || (op.b0 == 0x8b && op.b1 == 0xc4));
+}
+bool isCall(const Op& op) { return op.b0 == 0xe8 || (op.b0 == 0xff && modrmReg(op.b1) == 2); }
+
+// Control does not reach the next instruction.
+bool isTerminator(const Op& op) {
+  switch (op.b0) {
+    case 0xc3: case 0xc2: case 0xcb: case 0xca: case 0xcf: case 0xe9: case 0xeb: case 0xea:
+      return true;
+    case 0xff:
+      return modrmReg(op.b1) == 4 || modrmReg(op.b1) == 5;
+    case 0x0f:
+      return op.b1 == 0x0b;  // ud2
+    default:
+      return false;
+  }
+}
+
+// The target of a direct jump, as an offset from the function's start.
+std::optional<uint32_t> jumpTarget(const Op& op) {
+  bool rel = op.b0 == 0xeb || op.b0 == 0xe9 || (op.b0 >= 0x70 && op.b0 <= 0x7f) ||
+             (op.b0 >= 0xe0 && op.b0 <= 0xe3) || (op.b0 == 0x0f && op.b1 >= 0x80 && op.b1 <= 0x8f);
+  if (!rel) return std::nullopt;
+  // The decoder keeps a branch's displacement, sign-extended, as its immediate.
+  return op.off + op.len + op.insn.imm;
+}
+
+// The general register an instruction writes, for the forms compilers use;
+// nullopt for none (or memory).
+std::optional<uint8_t> writtenReg(const Op& op) {
+  switch (op.b0) {
+    case 0x02: case 0x03: case 0x0a: case 0x0b: case 0x12: case 0x13: case 0x1a: case 0x1b:
+    case 0x22: case 0x23: case 0x2a: case 0x2b: case 0x32: case 0x33: case 0x8a: case 0x8b:
+    case 0x8d: case 0x69: case 0x6b:
+      return modrmReg(op.b1);
+    case 0x00: case 0x01: case 0x08: case 0x09: case 0x10: case 0x11: case 0x18: case 0x19:
+    case 0x20: case 0x21: case 0x28: case 0x29: case 0x30: case 0x31: case 0x88: case 0x89:
+    case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: case 0xc6: case 0xc7:
+      if (modrmIsReg(op.b1)) return op.b1 & 7;
+      return std::nullopt;
+    case 0x80: case 0x81: case 0x83:
+      if (modrmIsReg(op.b1) && modrmReg(op.b1) != 7) return op.b1 & 7;  // not cmp
+      return std::nullopt;
+    case 0xf7:  // not, neg
+      if (modrmIsReg(op.b1) && (modrmReg(op.b1) == 2 || modrmReg(op.b1) == 3)) return op.b1 & 7;
+      return std::nullopt;
+    case 0xff:  // inc, dec
+      if (modrmIsReg(op.b1) && modrmReg(op.b1) <= 1) return op.b1 & 7;
+      return std::nullopt;
+    case 0x87:
+      return modrmReg(op.b1);  // xchg (both; the reg operand is enough here)
+    case 0x0f:
+      switch (op.b1) {
+        case 0xb6: case 0xb7: case 0xbe: case 0xbf: case 0xaf:
+          return modrmReg(op.insn.modrm);
+        default:
+          return std::nullopt;
+      }
+    default:
+      if ((op.b0 >= 0x40 && op.b0 <= 0x4f) || (op.b0 >= 0xb8 && op.b0 <= 0xbf)) return op.b0 & 7;
+      if (op.b0 >= 0x91 && op.b0 <= 0x97) return op.b0 & 7;
+      return std::nullopt;
+  }
+}
+
+// The frame after `op` runs, from the frame before it.
+Frame step(const Op& op, Frame f) {
+  auto pushed = [&](uint32_t bytes) {
+    if (f.esp_known) f.depth += bytes;
+  };
+  if (op.b0 >= 0x50 && op.b0 <= 0x57) {  // push r32
+    pushed(4);
+    Reg r = static_cast<Reg>(op.b0 - 0x50);  // the opcode's order is the DWARF numbering's
+    if (f.esp_known && f.below[r] == 0 &&
+        std::find(std::begin(kSavedRegs), std::end(kSavedRegs), r) != std::end(kSavedRegs))
+      f.below[r] = f.depth;
+    return f;
+  }
+  if (op.b0 >= 0x58 && op.b0 <= 0x5f) {  // pop r32
+    Reg r = static_cast<Reg>(op.b0 - 0x58);
+    if (f.esp_known) f.depth -= 4;
+    if (r == kEsp) f.esp_known = false;
+    if (r == kEbp) f.ebp_frame = false;
+    f.below[r] = 0;  // the caller's value again
+    return f;
+  }
+  switch (op.b0) {
+    case 0x68: case 0x6a: case 0x9c: pushed(4); return f;  // push imm, pushf
+    case 0x9d: pushed(-4u); return f;                       // popf
+    case 0x8f: pushed(-4u); return f;                       // pop m32
+    case 0xc9:                                              // leave
+      if (f.ebp_frame) {
+        f.esp_known = true;
+        f.depth = f.ebp_off - 4;
+        f.ebp_frame = false;
+        f.below[kEbp] = 0;
+      } else {
+        f.esp_known = false;
+      }
+      return f;
+    case 0xc8:  // enter N, 0
+      pushed(4);
+      if (f.esp_known) {
+        if (f.below[kEbp] == 0) f.below[kEbp] = f.depth;
+        f.ebp_frame = true;
+        f.ebp_off = f.depth;
+        f.depth += op.insn.imm & 0xffff;
+      }
+      return f;
+    default:
+      break;
+  }
+  if (op.b0 == 0xff && modrmReg(op.b1) == 6) {  // push m32
+    pushed(4);
+    return f;
+  }
+  if (isMovEspEbp(op)) {
+    f.ebp_frame = true;
+    // After a realignment the depth is unknown: the copied return address
+    // sits above ebp as usual.
+    f.ebp_off = f.esp_known ? f.depth : 8;
+    return f;
+  }
+  if ((op.b0 == 0x89 && op.b1 == 0xec) || (op.b0 == 0x8b && op.b1 == 0xe5)) {  // mov %ebp,%esp
+    f.esp_known = f.ebp_frame;
+    f.depth = f.ebp_off;
+    return f;
+  }
+  if ((op.b0 == 0x83 || op.b0 == 0x81) && modrmIsReg(op.b1) && (op.b1 & 7) == kEsp) {
+    uint32_t imm = op.insn.imm;
+    switch (modrmReg(op.b1)) {
+      case 0: if (f.esp_known) f.depth -= imm; return f;  // add
+      case 5: if (f.esp_known) f.depth += imm; return f;  // sub
+      case 7: return f;                                   // cmp
+      default: f.esp_known = false; return f;             // and (realignment), ...
+    }
+  }
+  if (op.b0 == 0x8d && modrmReg(op.b1) == kEsp && (op.insn.flags & insn_flags::kMem) &&
+      op.insn.index == 8) {  // lea disp(base),%esp
+    if (op.insn.base == kEbp && f.ebp_frame) {
+      f.esp_known = true;
+      f.depth = f.ebp_off - op.insn.disp;
+    } else if (op.insn.base == kEsp && f.esp_known) {
+      f.depth -= op.insn.disp;
+    } else {
+      f.esp_known = false;
+    }
+    return f;
+  }
+  if (auto r = writtenReg(op)) {
+    if (*r == kEsp) f.esp_known = false;
+    if (*r == kEbp) f.ebp_frame = false;
+  }
+  return f;
+}
+
+// Rows for a function of C, from the frame at its first byte: the frames
+// flow along fallthrough and direct jumps; code no path reaches takes the
+// frame of the code before it when that had an ebp frame, else none.
+void functionRows(Fde& f, uint32_t start, const std::vector<Op>& ops, Frame first) {
+  std::vector<Frame> in(ops.size());
+  std::unordered_map<uint32_t, size_t> at;
+  for (size_t i = 0; i < ops.size(); ++i) at[ops[i].off] = i;
+  std::vector<size_t> work{0};
+  in[0] = first;
+  auto reach = [&](size_t i, const Frame& fr) {
+    if (in[i].reached) return;  // paths that meet agree in compiled code; the first stands
+    in[i] = fr;
+    work.push_back(i);
+  };
+  while (!work.empty()) {
+    size_t i = work.back();
+    work.pop_back();
+    Frame out = step(ops[i], in[i]);
+    if (!isTerminator(ops[i]) && i + 1 < ops.size()) reach(i + 1, out);
+    if (auto t = jumpTarget(ops[i])) {
+      auto it = at.find(*t);
+      if (it != at.end()) reach(it->second, out);
+    }
+  }
+  Rules now;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (!in[i].reached && i > 0 && in[i - 1].reached && in[i - 1].ebp_frame) {
+      in[i] = in[i - 1];
+      in[i].esp_known = false;
+    }
+    Rules next = Rules::of(in[i]);
+    if (next == now) continue;
+    f.advance(start + ops[i].off);
+    emit(f, now, next);
+    now = next;
+  }
+}
+
+// The rules of an entry frame standing at `call`: the pt_regs at esp.
+void ptRegsRules(Fde& f) {
+  f.defCfa(kEsp, kRegsSp);
+  for (auto [r, slot] : kRegsSlots) f.saved(r, kRegsSp - slot);
+  // The interrupted esp: the entry code stores it in pt_regs.sp for kernel
+  // mode too (it completes the frame the CPU pushed), so it is at the CFA.
+  f.saved(kEsp, 0);
+}
+
+void outermost(Fde& f) {
+  f.defCfa(kEsp, 4);
+  for (int r = 0; r < kRegs; ++r)
+    if (r != kEip) f.restore(static_cast<Reg>(r));
+  f.undefined(kEip);
+}
+
+// Entry code calls C with `mov %esp,%eax; call ...` once it has built a
+// pt_regs, and never sets up a frame of its own.
+bool isEntryCode(const std::vector<Op>& ops) {
+  bool calls_with_regs = false;
+  for (size_t i = 0; i + 1 < ops.size(); ++i) {
+    if (isPushEbp(ops[i]) && isMovEspEbp(ops[i + 1])) return false;
+    if (isMovEspEax(ops[i]) && isCall(ops[i + 1])) calls_with_regs = true;
+  }
+  return calls_with_regs;
+}
+
+// Entry code is outermost, except from each `mov %esp,%eax; call`
+// through the instruction the call returns to (which may begin the next
+// symbol): there an FDE of its own under the signal frame CIE (gdb looks a
+// signal frame's rules up at its resume address itself) reads pt_regs.
+struct EntryCode {
+  uint32_t start;
+  std::vector<Op> ops;
+  uint32_t end() const { return start + ops.back().off + ops.back().len; }
+};
+
+void entryFdes(Out& o, size_t cie, size_t signal_cie, const std::vector<EntryCode>& code) {
+  struct At {
+    uint32_t addr;
+    const Op* op;
+  };
+  std::vector<At> flat;  // every instruction, in address order
+  for (const EntryCode& c : code)
+    for (const Op& op : c.ops) flat.push_back({c.start + op.off, &op});
+  std::vector<std::pair<uint32_t, uint32_t>> regs;  // [begin, end) where pt_regs is at esp
+  for (size_t i = 0; i + 2 < flat.size(); ++i) {
+    const At& call = flat[i + 1];
+    const At& resume = flat[i + 2];
+    if (!isMovEspEax(*flat[i].op) || !isCall(*call.op) ||
+        call.addr + call.op->len != resume.addr)
+      continue;
+    regs.push_back({flat[i].addr, resume.addr + resume.op->len});
+  }
+  size_t next = 0;
+  for (const EntryCode& c : code) {
+    uint32_t from = c.start, end = c.end();
+    auto stretch = [&](uint32_t to) {
+      if (to <= from) return;
+      Fde f(o, cie, from);
+      outermost(f);
+      f.finish(to);
+      from = to;
+    };
+    while (next < regs.size() && regs[next].second <= from) ++next;
+    for (size_t k = next; k < regs.size() && regs[k].first < end; ++k) {
+      stretch(std::max(regs[k].first, from));
+      uint32_t to = std::min(regs[k].second, end);
+      Fde f(o, signal_cie, from);
+      ptRegsRules(f);
+      f.finish(to);
+      from = to;
+    }
+    stretch(end);
+  }
+}
+
+bool isColdPart(std::string_view name) {
+  return name.find(".cold") != std::string_view::npos;
+}
+
+}  // namespace
+
+std::vector<uint8_t> KernelFrames::build(const KernelSymbols& symbols,
+                                         const std::vector<CodeRange>& code,
+                                         const CodeReader& read, Counts* counts) {
+  std::vector<uint8_t> bytes;
+  Out o(bytes);
+  Counts n;
+  const size_t cie = writeCie(o, false);
+  const size_t signal_cie = writeCie(o, true);
+  const auto& all = symbols.all();
+  // The kernel's entry code section, where no code has a frame of C.
+  auto entry_begin = symbols.address("__entry_text_start");
+  auto entry_end = symbols.address("__entry_text_end");
+  auto inEntryText = [&](uint32_t a) {
+    return entry_begin && entry_end && a >= *entry_begin && a < *entry_end;
+  };
+  std::vector<EntryCode> entry;
+  std::vector<uint8_t> buf;
+  auto add = [&](const std::vector<KernelSymbol>& list, const std::vector<CodeRange>& ranges) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      const KernelSymbol& s = list[i];
+      if (!s.isFunction() || (i > 0 && list[i - 1].address == s.address)) continue;
+      auto range = std::find_if(ranges.begin(), ranges.end(), [&](const CodeRange& r) {
+        return s.address >= r.begin && s.address < r.end;
+      });
+      if (range == ranges.end()) continue;
+      size_t j = i + 1;
+      while (j < list.size() && list[j].address == s.address) ++j;
+      uint32_t end = j < list.size() ? std::min(list[j].address, range->end) : range->end;
+      uint32_t len = end - s.address;
+      buf.resize(len);
+      std::vector<Op> ops;
+      if (len > 0 && len <= kMaxFunctionBytes && read(s.address, buf.data(), len))
+        ops = decodeAll(buf.data(), len);
+      if (ops.empty()) {
+        ++n.without;
+        continue;
+      }
+      const uint32_t covered = s.address + ops.back().off + ops.back().len;
+      if (inEntryText(s.address) || isEntryCode(ops)) {
+        entry.push_back({s.address, std::move(ops)});
+        ++n.entry;
+      } else if (isColdPart(s.name)) {
+        Fde f(o, cie, s.address);
+        functionRows(f, s.address, ops, Frame::inParent());
+        f.finish(covered);
+        ++n.cold;
+      } else {
+        Fde f(o, cie, s.address);
+        functionRows(f, s.address, ops, Frame::atEntry());
+        f.finish(covered);
+        ++n.function;
+      }
+    }
+  };
+  add(all, code);
+  for (const LoadedModule& m : symbols.modules())
+    add(m.symbols, {CodeRange{m.base, m.base + m.text_size}});
+  entryFdes(o, cie, signal_cie, entry);
+  if (counts) *counts = n;
+  return bytes;
+}
+
+}  // namespace tandem
