@@ -103,6 +103,11 @@ Backtrace Backtrace::walk(const GuestView& kernel, const KernelSymbols& symbols,
         bt.end_ = "user mode";
         return bt;
       }
+      if (regs[kRegsCs] == 0) {
+        // A kernel thread's first pt_regs: all zero, nothing was interrupted.
+        bt.end_ = "end of chain";
+        return bt;
+      }
       if (bt.frames_.size() == kMaxFrames) break;
       bt.frames_.push_back({regs[kRegsIp], regs_at, where(symbols, regs[kRegsIp], false), true});
       bp = regs[kRegsBp];

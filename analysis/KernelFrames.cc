@@ -160,6 +160,10 @@ struct Frame {
   uint32_t depth = 4;        // CFA = esp + depth, when esp_known
   bool ebp_frame = false;    // CFA = ebp + ebp_off
   uint32_t ebp_off = 0;
+  // The frame was set up after aligning esp: ebp+4 holds a copy of the
+  // return address, and the registers saved before lie where no rule
+  // reaches; registers saved after are not recorded.
+  bool realigned = false;
   std::array<uint32_t, kRegs> below{};  // where a register is saved under the CFA; 0: not saved
 
   bool operator==(const Frame&) const = default;
@@ -234,13 +238,78 @@ bool isPrefix(uint8_t b) {
   }
 }
 
+// The length of a ModRM operand (ModRM, SIB, displacement) at `b`; 0 if
+// it runs past `avail`.
+size_t modrmLength(const uint8_t* b, size_t avail, bool addr16) {
+  if (avail < 1) return 0;
+  uint8_t mod = b[0] >> 6, rm = b[0] & 7;
+  size_t n = 1;
+  if (mod == 3) return n;
+  if (addr16) {
+    n += mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 6) ? 2 : 0;
+  } else {
+    if (rm == 4) {
+      if (avail < 2) return 0;
+      if (mod == 0 && (b[1] & 7) == 5) n += 4;
+      ++n;
+    }
+    n += mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 5) ? 4 : 0;
+  }
+  return n <= avail ? n : 0;
+}
+
+// The length of a two- or three-byte opcode instruction the CPU's decoder
+// does not take (what the guest's CPUID says is absent, such as rdseed,
+// behind the kernel's feature checks); 0 if unknown.
+size_t otherLength(const uint8_t* b, size_t avail) {
+  size_t p = 0;
+  bool op16 = false, addr16 = false;
+  while (p < avail && p < 14 && isPrefix(b[p])) {
+    op16 |= b[p] == 0x66;
+    addr16 |= b[p] == 0x67;
+    ++p;
+  }
+  if (p + 2 > avail || b[p] != 0x0f) return 0;
+  uint8_t op = b[p + 1];
+  p += 2;
+  size_t imm = 0;
+  bool modrm = true;
+  if (op == 0x38 || op == 0x3a) {
+    if (p >= avail) return 0;
+    ++p;
+    imm = op == 0x3a ? 1 : 0;
+  } else if ((op >= 0x80 && op <= 0x8f)) {
+    modrm = false;
+    imm = op16 ? 2 : 4;
+  } else if ((op >= 0x05 && op <= 0x0b) || (op >= 0x30 && op <= 0x37) || op == 0x77 ||
+             op == 0xa0 || op == 0xa1 || op == 0xa2 || op == 0xa8 || op == 0xa9 || op == 0xaa ||
+             (op >= 0xc8 && op <= 0xcf)) {
+    modrm = false;
+  } else if ((op >= 0x70 && op <= 0x73) || op == 0xa4 || op == 0xac || op == 0xba ||
+             (op >= 0xc2 && op <= 0xc6)) {
+    imm = 1;
+  }
+  if (modrm) {
+    size_t m = modrmLength(b + p, avail - p, addr16);
+    if (m == 0) return 0;
+    p += m;
+  }
+  p += imm;
+  return p <= avail && p <= 15 ? p : 0;
+}
+
 // Decodes [0, n) linearly; stops at the first byte that does not decode.
 std::vector<Op> decodeAll(const uint8_t* code, uint32_t n) {
   std::vector<Op> ops;
   uint32_t off = 0;
   while (off < n) {
     Insn insn{};
-    if (decodeInsn(code + off, n - off, true, &insn) != DecodeStatus::kOk || insn.len == 0) break;
+    if (decodeInsn(code + off, n - off, true, &insn) != DecodeStatus::kOk || insn.len == 0) {
+      insn = Insn{};
+      insn.base = insn.index = 8;
+      insn.len = static_cast<uint8_t>(otherLength(code + off, n - off));
+      if (insn.len == 0) break;
+    }
     uint32_t p = off;
     while (p < off + insn.len && isPrefix(code[p])) ++p;
     uint8_t b0 = p < off + insn.len ? code[p] : 0;
@@ -332,7 +401,7 @@ Frame step(const Op& op, Frame f) {
   if (op.b0 >= 0x50 && op.b0 <= 0x57) {  // push r32
     pushed(4);
     Reg r = static_cast<Reg>(op.b0 - 0x50);  // the opcode's order is the DWARF numbering's
-    if (f.esp_known && f.below[r] == 0 &&
+    if (f.esp_known && !f.realigned && f.below[r] == 0 &&
         std::find(std::begin(kSavedRegs), std::end(kSavedRegs), r) != std::end(kSavedRegs))
       f.below[r] = f.depth;
     return f;
@@ -377,9 +446,16 @@ Frame step(const Op& op, Frame f) {
   }
   if (isMovEspEbp(op)) {
     f.ebp_frame = true;
-    // After a realignment the depth is unknown: the copied return address
-    // sits above ebp as usual.
-    f.ebp_off = f.esp_known ? f.depth : 8;
+    if (!f.esp_known) {
+      // After `and $-N,%esp; push -4(%reg); push %ebp`: a copy of the
+      // return address and the caller's ebp sit above the new ebp as usual.
+      f.realigned = true;
+      f.below = {};
+      f.below[kEbp] = 8;
+      f.esp_known = true;
+      f.depth = 8;
+    }
+    f.ebp_off = f.depth;
     return f;
   }
   if ((op.b0 == 0x89 && op.b1 == 0xec) || (op.b0 == 0x8b && op.b1 == 0xe5)) {  // mov %ebp,%esp

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/unit/analysis/CraftedMemory.h"
 
 namespace tandem {
@@ -82,6 +84,12 @@ TEST(Backtrace, CrossesAnInterruptFrameIntoTheInterruptedCode) {
   bt = Backtrace::walk(s.m.kernel(), textSymbols(), 0xC0800410, s.base + 0x1700, s.base + 0x16F0);
   EXPECT_EQ(bt.frames().size(), 2u);
   EXPECT_EQ(bt.end(), "user mode");
+
+  std::fill(std::begin(pt_regs), std::end(pt_regs), 0);  // a kernel thread's: nothing interrupted
+  s.m.put(regs, pt_regs, sizeof pt_regs);
+  bt = Backtrace::walk(s.m.kernel(), textSymbols(), 0xC0800410, s.base + 0x1700, s.base + 0x16F0);
+  EXPECT_EQ(bt.frames().size(), 2u) << bt.format();
+  EXPECT_EQ(bt.end(), "end of chain");
 }
 
 TEST(Backtrace, GarbageChainsEndCleanly) {

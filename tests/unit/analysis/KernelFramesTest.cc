@@ -6,176 +6,14 @@
 #include <map>
 #include <optional>
 
+#include "tests/support/DebugFrameReader.h"
+
 namespace tandem {
 namespace {
 
-// DWARF register numbers of i386.
-constexpr int kEax = 0, kEcx = 1, kEdx = 2, kEbx = 3, kEsp = 4, kEbp = 5, kEsi = 6, kEdi = 7,
-              kEip = 8, kEflags = 9;
-
-// The rules in effect at one address, as a DWARF consumer computes them.
-struct Row {
-  int cfa_reg = -1;
-  int64_t cfa_off = 0;
-  std::map<int, int64_t> saved;  // register -> offset from the CFA
-  bool eip_undefined = false;
-  bool signal = false;
-  bool operator==(const Row&) const = default;
-};
-
-std::ostream& operator<<(std::ostream& os, const Row& r) {
-  os << "cfa=r" << r.cfa_reg << "+" << r.cfa_off << (r.signal ? " S" : "")
-     << (r.eip_undefined ? " eip undefined" : "");
-  for (auto [reg, off] : r.saved) os << " r" << reg << "@" << off;
-  return os;
-}
-
-// A reader of the .debug_frame the builder writes: CIEs and FDEs, and the
-// call frame instructions it uses.
-class FrameReader {
- public:
-  explicit FrameReader(std::vector<uint8_t> bytes) : b_(std::move(bytes)) {}
-
-  // The row at `pc`, or nullopt when no FDE covers it.
-  std::optional<Row> at(uint32_t pc) const {
-    size_t p = 0;
-    while (p + 4 <= b_.size()) {
-      uint32_t len = u32(p);
-      size_t body = p + 4, next = body + len;
-      EXPECT_LE(next, b_.size());
-      EXPECT_EQ(len % 4, 0u) << "entries are padded to 4 bytes";
-      uint32_t id = u32(body);
-      if (id != 0xffffffff) {
-        uint32_t start = u32(body + 4), range = u32(body + 8);
-        if (pc >= start && pc - start < range) {
-          Cie cie = readCie(id);
-          Row row = cie.initial;
-          Row initial = row;
-          run(body + 12, next, start, pc, row, initial);
-          row.signal = cie.signal;
-          return row;
-        }
-      }
-      p = next;
-    }
-    return std::nullopt;
-  }
-
-  size_t fdesCovering(uint32_t pc) const {
-    size_t n = 0;
-    for (size_t p = 0; p + 4 <= b_.size(); p += 4 + u32(p)) {
-      size_t body = p + 4;
-      if (u32(body) == 0xffffffff) continue;
-      uint32_t start = u32(body + 4), range = u32(body + 8);
-      n += pc >= start && pc - start < range;
-    }
-    return n;
-  }
-
- private:
-  struct Cie {
-    bool signal = false;
-    Row initial;
-  };
-
-  uint32_t u32(size_t p) const {
-    uint32_t v;
-    std::memcpy(&v, b_.data() + p, 4);
-    return v;
-  }
-  uint64_t uleb(size_t& p) const {
-    uint64_t v = 0;
-    for (int shift = 0;; shift += 7) {
-      uint8_t byte = b_[p++];
-      v |= uint64_t{byte & 0x7fu} << shift;
-      if (!(byte & 0x80)) return v;
-    }
-  }
-  int64_t sleb(size_t& p) const {
-    int64_t v = 0;
-    int shift = 0;
-    uint8_t byte;
-    do {
-      byte = b_[p++];
-      v |= int64_t{byte & 0x7f} << shift;
-      shift += 7;
-    } while (byte & 0x80);
-    if (shift < 64 && (byte & 0x40)) v |= -(int64_t{1} << shift);
-    return v;
-  }
-
-  Cie readCie(size_t at) const {
-    size_t end = at + 4 + u32(at);
-    size_t p = at + 8;
-    EXPECT_EQ(b_[p], 3) << "CIE version";
-    ++p;
-    Cie cie;
-    std::string aug(reinterpret_cast<const char*>(b_.data() + p));
-    p += aug.size() + 1;
-    cie.signal = aug == "S";
-    EXPECT_TRUE(aug.empty() || aug == "S") << aug;
-    EXPECT_EQ(uleb(p), 1u);
-    EXPECT_EQ(sleb(p), -4);
-    EXPECT_EQ(uleb(p), 8u) << "return address column";
-    Row none;
-    run(p, end, 0, 0, cie.initial, none);
-    return cie;
-  }
-
-  // Runs instructions [p, end) from location `loc` up to (not past) `pc`.
-  void run(size_t p, size_t end, uint32_t loc, uint32_t pc, Row& row, const Row& initial) const {
-    while (p < end) {
-      uint8_t op = b_[p++];
-      uint32_t advance = 0;
-      switch (op & 0xc0) {
-        case 0x40:
-          advance = op & 0x3f;
-          break;
-        case 0x80: {
-          int reg = op & 0x3f;
-          row.saved[reg] = static_cast<int64_t>(uleb(p)) * -4;
-          if (reg == kEip) row.eip_undefined = false;
-          continue;
-        }
-        case 0xc0: {
-          int reg = op & 0x3f;
-          auto it = initial.saved.find(reg);
-          if (it != initial.saved.end()) row.saved[reg] = it->second;
-          else row.saved.erase(reg);
-          if (reg == kEip) row.eip_undefined = initial.eip_undefined;
-          continue;
-        }
-        default:
-          break;
-      }
-      if (!advance) {
-        switch (op) {
-          case 0x00: continue;  // nop
-          case 0x02: advance = b_[p++]; break;
-          case 0x03: advance = b_[p] | (b_[p + 1] << 8); p += 2; break;
-          case 0x04: advance = u32(p); p += 4; break;
-          case 0x07: {
-            int reg = static_cast<int>(uleb(p));
-            row.saved.erase(reg);
-            if (reg == kEip) row.eip_undefined = true;
-            continue;
-          }
-          case 0x0c:
-            row.cfa_reg = static_cast<int>(uleb(p));
-            row.cfa_off = static_cast<int64_t>(uleb(p));
-            continue;
-          default:
-            ADD_FAILURE() << "unexpected call frame instruction 0x" << std::hex << int{op};
-            return;
-        }
-      }
-      if (loc + advance > pc) return;
-      loc += advance;
-    }
-  }
-
-  std::vector<uint8_t> b_;
-};
+using test::FrameReader;
+using test::Row;
+using namespace test::dwarf_reg;
 
 Row rules(int cfa_reg, int64_t cfa_off, std::map<int, int64_t> saved) {
   Row r;
@@ -361,6 +199,61 @@ TEST(KernelFrames, EspMadeUnknowableWithoutAFrameEndsTheBacktrace) {
   FrameReader fr = img.build();
   ASSERT_TRUE(fr.at(after));
   EXPECT_TRUE(fr.at(after)->eip_undefined);
+}
+
+// rdseed is behind a CPUID check the default guest's CPU fails, so the
+// CPU's decoder refuses it; the function's rules go on past it.
+TEST(KernelFrames, InstructionsTheCpuLacksStillHaveALength) {
+  Image img;
+  img.function("extract");
+  img.emit({0x55, 0x89, 0xe5});        // push %ebp; mov %esp,%ebp
+  img.emit({0x0f, 0xc7, 0xf8});        // rdseed %eax
+  img.emit({0x66, 0x0f, 0x3a, 0x0f, 0xc1, 0x08});  // palignr $8,%xmm1,%xmm0
+  img.emit({0x0f, 0xae, 0x7c, 0x24, 0x04});        // clflush 0x4(%esp)
+  uint32_t pop = img.here();
+  img.emit({0x5d});                    // pop %ebp
+  uint32_t ret = img.here();
+  img.emit({0xc3});
+  FrameReader fr = img.build();
+  EXPECT_EQ(fr.at(pop), rules(kEbp, 8, {{kEbp, -8}}));
+  EXPECT_EQ(fr.at(ret), rules(kEsp, 4, {}));
+}
+
+// gcc realigns the stack for a local that needs it: the frame is set up on
+// a copy of the return address, and the caller's esp is out of reach.
+TEST(KernelFrames, RealignedStackFrame) {
+  Image img;
+  img.function("shmem_symlink");
+  uint32_t save = img.here();
+  img.emit({0x57});                    // push %edi
+  img.emit({0x8d, 0x7c, 0x24, 0x08});  // lea 0x8(%esp),%edi
+  uint32_t align = img.here();
+  img.emit({0x83, 0xe4, 0xf0});        // and $0xfffffff0,%esp
+  uint32_t copy = img.here();
+  img.emit({0xff, 0x77, 0xfc});        // push -0x4(%edi)
+  img.emit({0x55});                    // push %ebp
+  uint32_t mov = img.here();
+  img.emit({0x89, 0xe5});              // mov %esp,%ebp
+  img.emit({0x57, 0x56});              // push %edi; push %esi (the DRAP register and a local one)
+  uint32_t call = img.here();
+  img.emit({0xe8, 0, 0, 0, 0});
+  img.emit({0x8d, 0x65, 0xf8});        // lea -0x8(%ebp),%esp
+  img.emit({0x5e, 0x5f});              // pop %esi; pop %edi
+  uint32_t pop = img.here();
+  img.emit({0x5d});                    // pop %ebp
+  uint32_t restore = img.here();
+  img.emit({0x8d, 0x67, 0xf8});        // lea -0x8(%edi),%esp
+  img.emit({0x5f, 0xc3});              // pop %edi; ret
+  FrameReader fr = img.build();
+  EXPECT_EQ(fr.at(save + 1), rules(kEsp, 8, {{kEdi, -8}}));
+  EXPECT_EQ(fr.at(align), rules(kEsp, 8, {{kEdi, -8}}));
+  EXPECT_TRUE(fr.at(copy)->eip_undefined) << "esp is unknown until the frame is set up";
+  EXPECT_TRUE(fr.at(mov)->eip_undefined);
+  EXPECT_EQ(fr.at(mov + 2), rules(kEbp, 8, {{kEbp, -8}}));
+  EXPECT_EQ(fr.at(call), rules(kEbp, 8, {{kEbp, -8}})) << "edi and esi pushed here are not the caller's";
+  EXPECT_EQ(fr.at(pop), rules(kEbp, 8, {{kEbp, -8}}));
+  EXPECT_EQ(fr.at(restore), rules(kEsp, 4, {})) << "esp points at the copy of the return address";
+  EXPECT_TRUE(fr.at(restore + 3)->eip_undefined);
 }
 
 TEST(KernelFrames, UndecodableOrUnreadableCodeGetsNoRows) {

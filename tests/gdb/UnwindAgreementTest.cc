@@ -1,0 +1,172 @@
+// The call frame information `tandem symbols` writes (analysis/KernelFrames),
+// checked against the kernel's own frame-pointer chain (analysis/Backtrace)
+// wherever the replay of the sysrq bundle (the sysrq_bundle fixture,
+// tests/replayto) stands in the kernel, at points spread evenly over its
+// window. Unwinding the stack as gdb does from those rules must give the
+// return addresses the frame pointers give, in order, through interrupt
+// and exception frames. It may give one more, right after the current
+// function, where that function has no frame of its own at the instant
+// (before `mov %esp,%ebp`, after `pop %ebp`, a leaf without one): there the
+// frame-pointer walk skips the caller.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "analysis/Backtrace.h"
+#include "analysis/GuestView.h"
+#include "analysis/KernelFrames.h"
+#include "analysis/KernelSymbols.h"
+#include "analysis/SymbolElfWriter.h"
+#include "logstore/Archive.h"
+#include "replayer/BundleReplay.h"
+#include "tests/support/DebugFrameReader.h"
+
+namespace tandem::test {
+namespace {
+
+const std::string kDir = TANDEM_SYSRQ_BUNDLE_DIR;
+constexpr int kPoints = 400;
+
+class Discard final : public ConsoleSink {
+ public:
+  void consoleWrite(uint8_t) override {}
+};
+
+std::string hex(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08x", v);
+  return buf;
+}
+
+std::string list(const std::vector<uint32_t>& pcs) {
+  std::string s;
+  for (uint32_t pc : pcs) s += " " + hex(pc);
+  return s;
+}
+
+// What gdb's unwinder does with the rules: the frames' pcs up to the first
+// one in user space, and why it stopped.
+std::vector<uint32_t> unwind(const FrameReader& frames, const GuestView& view, const CpuState& cpu,
+                             std::string* end) {
+  uint32_t regs[10];
+  for (int i = 0; i < 8; ++i) regs[i] = cpu.gpr[i];
+  regs[dwarf_reg::kEip] = cpu.eip;
+  regs[dwarf_reg::kEflags] = cpu.eflags;
+  std::vector<uint32_t> pcs;
+  // Frame 0 and a frame a signal frame interrupted stand at their
+  // instruction; the others at a return address, looked up one byte back.
+  bool exact = true;
+  for (size_t depth = 0; depth < Backtrace::kMaxFrames; ++depth) {
+    uint32_t pc = regs[dwarf_reg::kEip];
+    if (pc < 0xC0000000u) {
+      *end = "user mode";
+      return pcs;
+    }
+    pcs.push_back(pc);
+    auto row = frames.at(exact ? pc : pc - 1);
+    if (!row) {
+      *end = "no rules at " + hex(pc);
+      return pcs;
+    }
+    if (row->eip_undefined) {
+      *end = "outermost";
+      return pcs;
+    }
+    uint32_t cfa = regs[row->cfa_reg] + static_cast<uint32_t>(row->cfa_off);
+    uint32_t next[10];
+    std::copy(regs, regs + 10, next);
+    next[dwarf_reg::kEsp] = cfa;
+    for (auto [reg, off] : row->saved) {
+      auto v = view.u32(cfa + static_cast<uint32_t>(off));
+      if (!v) {
+        *end = "unreadable slot";
+        return pcs;
+      }
+      next[reg] = *v;
+    }
+    std::copy(next, next + 10, regs);
+    exact = row->signal;
+  }
+  *end = "too many frames";
+  return pcs;
+}
+
+TEST(SysrqBundleUnwind, CallFrameInformationAgreesWithTheFramePointers) {
+  std::ifstream idf(kDir + "/id");
+  std::string id;
+  idf >> id;
+  ASSERT_EQ(id.size(), 64u) << "no bundle in " << kDir << " (the sysrq_bundle fixture)";
+  auto archive = Archive::open(kDir + "/archive", false);
+  ASSERT_TRUE(archive) << archive.error().message;
+  auto digest = (*archive)->resolve(id);
+  ASSERT_TRUE(digest) << digest.error().message;
+  auto reader = (*archive)->openBundle(*digest);
+  ASSERT_TRUE(reader) << reader.error().message;
+  Discard console;
+  auto replay = BundleReplay::open(std::move(*reader), console);
+  ASSERT_TRUE(replay) << replay.error().message;
+  BundleReplay& r = **replay;
+  Machine& m = r.machine();
+
+  auto symbols = KernelSymbols::fromMemory(m.memory());
+  ASSERT_TRUE(symbols) << symbols.error().message;
+  auto start_view = GuestView::fromCpu(m.memory(), m.cpu().saveState());
+  ASSERT_TRUE(start_view);
+  std::vector<KernelFrames::CodeRange> code;
+  for (const auto& s : SymbolElfWriter::sections(*symbols))
+    if (s.code) code.push_back({s.begin, s.end});
+  KernelFrames::Counts counts;
+  FrameReader frames(KernelFrames::build(
+      *symbols, code,
+      [&](uint32_t a, uint8_t* out, size_t n) { return start_view->read(a, out, n); }, &counts));
+
+  const uint64_t first = r.startIcount(), last = r.endIcount();
+  int kernel = 0, same = 0, one_more = 0, in_entry = 0;
+  size_t deepest = 0;
+  std::vector<std::string> disagree;
+  for (int i = 1; i <= kPoints; ++i) {
+    const uint64_t at = first + (last - first) * i / (kPoints + 1);
+    r.reach(at);
+    ASSERT_EQ(m.icount().value(), at);
+    CpuState cpu = m.cpu().saveState();
+    if (cpu.seg[CS].selector & 3) continue;
+    ++kernel;
+    auto view = GuestView::fromCpu(m.memory(), cpu);
+    ASSERT_TRUE(view);
+    Backtrace fp = Backtrace::fromCpu(*view, *symbols, cpu);
+    std::vector<uint32_t> by_fp;
+    for (const BacktraceFrame& f : fp.frames()) by_fp.push_back(f.pc);
+    std::string why;
+    std::vector<uint32_t> by_cfi = unwind(frames, *view, cpu, &why);
+    deepest = std::max(deepest, by_cfi.size());
+    auto row0 = frames.at(cpu.eip);
+    if (by_cfi == by_fp) {
+      ++same;
+    } else if (row0 && row0->eip_undefined) {
+      ++in_entry;  // entry code before its pt_regs: the CPU is between contexts
+    } else if (row0 && row0->cfa_reg == dwarf_reg::kEsp && by_cfi.size() == by_fp.size() + 1 &&
+               by_cfi[0] == by_fp[0] &&
+               std::equal(by_cfi.begin() + 2, by_cfi.end(), by_fp.begin() + 1)) {
+      ++one_more;
+    } else {
+      disagree.push_back("icount " + std::to_string(at) + " eip " + symbols->describe(cpu.eip) +
+                         "\n  frame pointers:" + list(by_fp) + " (" + fp.end() + ")" +
+                         "\n  call frames:   " + list(by_cfi) + " (" + why + ")");
+    }
+  }
+  std::printf("%d of %d points in the kernel: %d the same, %d with the caller the frame pointers "
+              "skip, %d in entry code; up to %zu frames; rules for %u functions, %u parts, %u "
+              "entry symbols\n",
+              kernel, kPoints, same, one_more, in_entry, deepest, counts.function, counts.cold,
+              counts.entry);
+  EXPECT_GE(kernel, kPoints / 4);
+  EXPECT_GE(deepest, 5u);
+  std::string all;
+  for (const std::string& d : disagree) all += d + "\n";
+  EXPECT_TRUE(disagree.empty()) << disagree.size() << " points disagree:\n" << all;
+}
+
+}  // namespace
+}  // namespace tandem::test
