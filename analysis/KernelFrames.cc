@@ -323,7 +323,6 @@ std::vector<Op> decodeAll(const uint8_t* code, uint32_t n) {
 uint8_t modrmReg(uint8_t modrm) { return (modrm >> 3) & 7; }
 bool modrmIsReg(uint8_t modrm) { return (modrm & 0xc0) == 0xc0; }
 
-bool isPushEbp(const Op& op) { return op.len == 1 && op.b0 == 0x55; }
 bool isMovEspEbp(const Op& op) {
   return op.len == 2 && ((op.b0 == 0x89 && op.b1 == 0xe5) || (op.b0 == 0x8b && op.b1 == 0xec));
 }
@@ -545,18 +544,37 @@ void outermost(Fde& f) {
   f.undefined(kEip);
 }
 
-// Entry code calls C with `mov %esp,%eax; call ...` once it has built a
-// pt_regs, and never sets up a frame of its own.
+// Entry code calls C with pt_regs at esp: `mov %esp,%eax`, perhaps a few
+// instructions that leave esp alone (the vector into edx, orig_ax set to
+// -1), then the call. The index of that mov for the call at `call`, if any.
+template <typename OpAt>
+std::optional<size_t> ptRegsMov(size_t call, OpAt op) {
+  for (size_t back = 1; back <= 4 && back <= call; ++back) {
+    const Op& o = op(call - back);
+    if (isMovEspEax(o)) return call - back;
+    Frame before = Frame::atEntry();
+    Frame after = step(o, before);
+    if (isCall(o) || !after.esp_known || after.depth != before.depth) return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// Entry code never sets up a frame of its own: its only `mov %esp,%ebp` is
+// the one that encodes pt_regs' address (followed by `and $0x7fffffff,%ebp`).
 bool isEntryCode(const std::vector<Op>& ops) {
   bool calls_with_regs = false;
-  for (size_t i = 0; i + 1 < ops.size(); ++i) {
-    if (isPushEbp(ops[i]) && isMovEspEbp(ops[i + 1])) return false;
-    if (isMovEspEax(ops[i]) && isCall(ops[i + 1])) calls_with_regs = true;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (isMovEspEbp(ops[i]) &&
+        !(i + 1 < ops.size() && ops[i + 1].b0 == 0x81 && ops[i + 1].b1 == 0xe5 &&
+          ops[i + 1].insn.imm == 0x7fffffff))
+      return false;
+    if (isCall(ops[i]) && ptRegsMov(i, [&](size_t k) -> const Op& { return ops[k]; }))
+      calls_with_regs = true;
   }
   return calls_with_regs;
 }
 
-// Entry code is outermost, except from each `mov %esp,%eax; call`
+// Entry code is outermost, except from each `mov %esp,%eax` before a call
 // through the instruction the call returns to (which may begin the next
 // symbol): there an FDE of its own under the signal frame CIE (gdb looks a
 // signal frame's rules up at its resume address itself) reads pt_regs.
@@ -575,13 +593,16 @@ void entryFdes(Out& o, size_t cie, size_t signal_cie, const std::vector<EntryCod
   for (const EntryCode& c : code)
     for (const Op& op : c.ops) flat.push_back({c.start + op.off, &op});
   std::vector<std::pair<uint32_t, uint32_t>> regs;  // [begin, end) where pt_regs is at esp
-  for (size_t i = 0; i + 2 < flat.size(); ++i) {
-    const At& call = flat[i + 1];
-    const At& resume = flat[i + 2];
-    if (!isMovEspEax(*flat[i].op) || !isCall(*call.op) ||
-        call.addr + call.op->len != resume.addr)
-      continue;
-    regs.push_back({flat[i].addr, resume.addr + resume.op->len});
+  for (size_t c = 0; c + 1 < flat.size(); ++c) {
+    if (!isCall(*flat[c].op)) continue;
+    auto mov = ptRegsMov(c, [&](size_t k) -> const Op& { return *flat[k].op; });
+    if (!mov) continue;
+    const At& resume = flat[c + 1];
+    // One stretch of code, from the mov through the resume address.
+    bool contiguous = true;
+    for (size_t k = *mov; k <= c; ++k)
+      contiguous &= flat[k].addr + flat[k].op->len == flat[k + 1].addr;
+    if (contiguous) regs.push_back({flat[*mov].addr, resume.addr + resume.op->len});
   }
   size_t next = 0;
   for (const EntryCode& c : code) {

@@ -12,15 +12,22 @@
 //    esp+4) along fallthrough and direct jumps (the kernel is built without
 //    jump tables): pushes and pops, `mov %esp,%ebp` (CFA = ebp+N from then
 //    on), `leave`, adjustments of esp, and where ebx, esi, edi and ebp are
-//    saved; where the code makes esp unknowable without an ebp frame, the
-//    backtrace ends;
+//    saved; a frame set up after realigning esp is described from its copy
+//    of the return address; where the code makes esp unknowable without an
+//    ebp frame, the backtrace ends. Instructions the CPU's decoder refuses
+//    (those the guest's CPUID lacks, behind the kernel's feature checks)
+//    are measured by their encoding;
 //  - a part the compiler split off (`name.cold`) starts in its parent's
 //    frame (CFA = ebp+8);
-//  - entry code, which builds a struct pt_regs and calls C with
-//    `mov %esp,%eax; call ...`, gets at each such call rules that read the
-//    interrupted context from that pt_regs (a signal frame, so that gdb
-//    shows the interrupted instruction itself), and elsewhere ends the
-//    backtrace.
+//  - entry code (the kernel's entry text, and code elsewhere with no frame
+//    of its own that does the same) builds a struct pt_regs and calls C
+//    with `mov %esp,%eax`, a few instructions that leave esp alone, and the
+//    call: there the rules read the interrupted context from that pt_regs
+//    (a signal frame, so that gdb shows the interrupted instruction
+//    itself), and elsewhere the backtrace ends.
+//
+// tests/gdb/UnwindAgreementTest checks the result against the kernel's
+// frame-pointer chain wherever a replay of the default guest stands.
 #pragma once
 
 #include <cstdint>

@@ -27,7 +27,7 @@ namespace tandem::test {
 namespace {
 
 const std::string kDir = TANDEM_SYSRQ_BUNDLE_DIR;
-constexpr int kPoints = 400;
+constexpr int kPoints = 1000;
 
 class Discard final : public ConsoleSink {
  public:

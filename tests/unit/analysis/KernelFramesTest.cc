@@ -156,6 +156,8 @@ TEST(KernelFrames, EntryCodeReadsPtRegsAtItsCallsAndEndsTheBacktraceElsewhere) {
   img.emit({0x81, 0xe5, 0xff, 0xff, 0xff, 0x7f});  // and $0x7fffffff,%ebp
   uint32_t mov = img.here();
   img.emit({0x89, 0xe0});                    // mov %esp,%eax
+  img.emit({0x8b, 0x54, 0x24, 0x2c});        // mov 0x2c(%esp),%edx (orig_ax: the vector)
+  img.emit({0xc7, 0x44, 0x24, 0x2c, 0xff, 0xff, 0xff, 0xff});  // movl $-1,0x2c(%esp)
   uint32_t call = img.here();
   img.emit({0xff, 0xd7});                    // call *%edi
   // The call returns into the next symbol.
@@ -188,6 +190,25 @@ TEST(KernelFrames, EntryCodeReadsPtRegsAtItsCallsAndEndsTheBacktraceElsewhere) {
   EXPECT_EQ(fr.at(resume), regs) << "gdb looks a signal frame's rules up at its resume address";
   EXPECT_EQ(fr.at(after), outermost);
   for (uint32_t pc : {entry, mov, call, resume, after}) EXPECT_EQ(fr.fdesCovering(pc), 1u) << pc;
+}
+
+// Outside the entry text, code is entry code only if it has no frame of
+// its own: a C function that passes a stack buffer in eax is not.
+TEST(KernelFrames, AFunctionPassingItsStackIsNotEntryCode) {
+  Image img;
+  img.function("ret_from_fork");
+  img.emit({0x89, 0xe0, 0xe8, 0, 0, 0, 0});  // mov %esp,%eax; call
+  img.emit({0xeb, 0xfe});                    // jmp .
+  img.function("fill_buffer");
+  img.emit({0x55, 0x89, 0xe5, 0x83, 0xec, 0x10});  // push %ebp; mov %esp,%ebp; sub $0x10,%esp
+  uint32_t mov = img.here();
+  img.emit({0x89, 0xe0, 0xe8, 0, 0, 0, 0});  // mov %esp,%eax; call
+  img.emit({0xc9, 0xc3});                    // leave; ret
+  KernelFrames::Counts counts;
+  FrameReader fr = img.build(&counts);
+  EXPECT_EQ(counts.entry, 1u);
+  EXPECT_EQ(counts.function, 1u);
+  EXPECT_EQ(fr.at(mov + 2), rules(kEbp, 8, {{kEbp, -8}}));
 }
 
 TEST(KernelFrames, EspMadeUnknowableWithoutAFrameEndsTheBacktrace) {
