@@ -354,20 +354,19 @@ std::optional<uint32_t> jumpTarget(const Op& op) {
   return op.off + op.len + op.insn.imm;
 }
 
-// The general register an instruction writes, for the forms compilers use;
-// nullopt for none (or memory).
+// The 32-bit (or 16-bit) general register an instruction writes, for the
+// forms compilers use; nullopt for none, memory, or a byte register (whose
+// numbers 4-7 are ah, ch, dh, bh, not esp, ebp, esi, edi).
 std::optional<uint8_t> writtenReg(const Op& op) {
   switch (op.b0) {
-    case 0x02: case 0x03: case 0x0a: case 0x0b: case 0x12: case 0x13: case 0x1a: case 0x1b:
-    case 0x22: case 0x23: case 0x2a: case 0x2b: case 0x32: case 0x33: case 0x8a: case 0x8b:
+    case 0x03: case 0x0b: case 0x13: case 0x1b: case 0x23: case 0x2b: case 0x33: case 0x8b:
     case 0x8d: case 0x69: case 0x6b:
       return modrmReg(op.b1);
-    case 0x00: case 0x01: case 0x08: case 0x09: case 0x10: case 0x11: case 0x18: case 0x19:
-    case 0x20: case 0x21: case 0x28: case 0x29: case 0x30: case 0x31: case 0x88: case 0x89:
-    case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3: case 0xc6: case 0xc7:
+    case 0x01: case 0x09: case 0x11: case 0x19: case 0x21: case 0x29: case 0x31: case 0x89:
+    case 0xc1: case 0xd1: case 0xd3: case 0xc7:
       if (modrmIsReg(op.b1)) return op.b1 & 7;
       return std::nullopt;
-    case 0x80: case 0x81: case 0x83:
+    case 0x81: case 0x83:
       if (modrmIsReg(op.b1) && modrmReg(op.b1) != 7) return op.b1 & 7;  // not cmp
       return std::nullopt;
     case 0xf7:  // not, neg
@@ -376,15 +375,14 @@ std::optional<uint8_t> writtenReg(const Op& op) {
     case 0xff:  // inc, dec
       if (modrmIsReg(op.b1) && modrmReg(op.b1) <= 1) return op.b1 & 7;
       return std::nullopt;
-    case 0x87:
-      return modrmReg(op.b1);  // xchg (both; the reg operand is enough here)
+    case 0x87:  // xchg writes both: the one that matters here
+      if (modrmIsReg(op.b1) && ((op.b1 & 7) == kEsp || (op.b1 & 7) == kEbp)) return op.b1 & 7;
+      return modrmReg(op.b1);
     case 0x0f:
-      switch (op.b1) {
-        case 0xb6: case 0xb7: case 0xbe: case 0xbf: case 0xaf:
-          return modrmReg(op.insn.modrm);
-        default:
-          return std::nullopt;
-      }
+      if ((op.b1 >= 0x40 && op.b1 <= 0x4f) || op.b1 == 0xb6 || op.b1 == 0xb7 || op.b1 == 0xbe ||
+          op.b1 == 0xbf || op.b1 == 0xaf || op.b1 == 0xbc || op.b1 == 0xbd)
+        return modrmReg(op.insn.modrm);  // cmovcc, movzx, movsx, imul, bsf, bsr
+      return std::nullopt;
     default:
       if ((op.b0 >= 0x40 && op.b0 <= 0x4f) || (op.b0 >= 0xb8 && op.b0 <= 0xbf)) return op.b0 & 7;
       if (op.b0 >= 0x91 && op.b0 <= 0x97) return op.b0 & 7;

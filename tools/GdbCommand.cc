@@ -29,7 +29,9 @@ const char* kSynopsis =
     "reverse-continue, `monitor seek ICOUNT`, `monitor events`. Writes to registers and memory\n"
     "are refused (the replay would no longer be faithful) until `monitor diverge` lets the\n"
     "guest run live from where it stands. Checkpoints take at most SIZE of memory\n"
-    "(default 256M). The guest's console goes to standard output (or --console FILE).";
+    "(default 256M). The guest's console goes to standard output (or --console FILE).\n"
+    "For the kernel's and modules' symbols and whole backtraces, give gdb the file\n"
+    "`tandem symbols ID -o kernel.elf` writes: gdb kernel.elf -ex 'target remote :1234'.";
 
 }  // namespace
 

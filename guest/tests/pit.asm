@@ -6,6 +6,7 @@
 ; busy, and its RTC and PIT follow different host clocks, so each timed
 ; measurement is tried up to three times until it is in range (tandem's
 ; clock follows the instruction count and needs one).
+; host-timed: under QEMU, its IRQ 0 rates against the RTC follow the host's clock (run alone).
 %include "sys.inc"
 %include "devices.inc"
 

@@ -4,6 +4,7 @@
 ; update-in-progress flag before each update, setting the clock with SET,
 ; register D and CMOS RAM. The date differs between machines and is
 ; printed as varying.
+; host-timed: under QEMU, its periodic rate and update timing follow the host's clock (run alone).
 %include "sys.inc"
 %include "devices.inc"
 

@@ -211,6 +211,28 @@ TEST(KernelFrames, AFunctionPassingItsStackIsNotEntryCode) {
   EXPECT_EQ(fr.at(mov + 2), rules(kEbp, 8, {{kEbp, -8}}));
 }
 
+// Byte registers 4-7 are ah, ch, dh, bh: writing them leaves esp and ebp
+// alone. Writing ebp itself ends its frame; swapping esp away ends esp.
+TEST(KernelFrames, WhichInstructionsWriteEspAndEbp) {
+  Image img;
+  img.function("f");
+  img.emit({0x55, 0x89, 0xe5});  // push %ebp; mov %esp,%ebp
+  img.emit({0x80, 0xe5, 0xfb});  // and $0xfb,%ch
+  img.emit({0x80, 0xe4, 0xfb});  // and $0xfb,%ah
+  img.emit({0x88, 0xec});        // mov %ch,%ah
+  img.emit({0x0f, 0x45, 0xc2});  // cmovne %edx,%eax
+  uint32_t still = img.here();
+  img.emit({0x87, 0xdc});        // xchg %ebx,%esp
+  uint32_t swapped = img.here();
+  img.emit({0x89, 0xc5});        // mov %eax,%ebp
+  uint32_t clobbered = img.here();
+  img.emit({0xc3});
+  FrameReader fr = img.build();
+  EXPECT_EQ(fr.at(still), rules(kEbp, 8, {{kEbp, -8}}));
+  EXPECT_EQ(fr.at(swapped), rules(kEbp, 8, {{kEbp, -8}})) << "esp is not what the CFA uses";
+  EXPECT_TRUE(fr.at(clobbered)->eip_undefined) << "neither ebp nor esp is known";
+}
+
 TEST(KernelFrames, EspMadeUnknowableWithoutAFrameEndsTheBacktrace) {
   Image img;
   img.function("realign");
