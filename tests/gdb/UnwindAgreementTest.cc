@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "analysis/Backtrace.h"
@@ -148,21 +149,21 @@ TEST(SysrqBundleUnwind, CallFrameInformationAgreesWithTheFramePointers) {
     std::string why;
     std::vector<Frame> by_cfi = unwind(frames, *view, cpu, &why);
     deepest = std::max(deepest, by_cfi.size());
-    // Walk both: a frame only the rules find must follow one the CPU stands
-    // in without a frame of its own.
-    size_t i = 0, j = 0, extra = 0;
-    while (i < by_cfi.size()) {
-      if (j < by_fp.size() && by_cfi[i].pc == by_fp[j]) {
-        ++i, ++j;
-      } else if (i > 0 && by_cfi[i - 1].exact && by_cfi[i - 1].frameless) {
-        ++i, ++extra;
-      } else {
-        break;
-      }
-    }
+    // A frame only the rules find must follow one the CPU stands in without
+    // a frame of its own (its caller may be the same function: recursion).
+    std::function<bool(size_t, size_t)> agree = [&](size_t i, size_t j) {
+      if (i == by_cfi.size()) return j == by_fp.size();
+      if (j < by_fp.size() && by_cfi[i].pc == by_fp[j] && agree(i + 1, j + 1)) return true;
+      return i > 0 && by_cfi[i - 1].exact && by_cfi[i - 1].frameless && agree(i + 1, j);
+    };
+    bool identical = by_cfi.size() == by_fp.size() &&
+                     std::equal(by_fp.begin(), by_fp.end(), by_cfi.begin(),
+                                [](uint32_t pc, const Frame& f) { return pc == f.pc; });
     auto row0 = frames.at(cpu.eip);
-    if (i == by_cfi.size() && j == by_fp.size()) {
-      (extra ? one_more : same) += 1;
+    if (identical) {
+      ++same;
+    } else if (agree(0, 0)) {
+      ++one_more;
     } else if (row0 && row0->eip_undefined) {
       ++in_entry;  // entry code before its pt_regs: the CPU is between contexts
     } else {
