@@ -9,7 +9,7 @@ namespace {
 constexpr size_t kMaxStackSwitches = 3;
 // i386 struct pt_regs: bx cx dx si di bp ax ds es fs gs orig_ax ip cs flags sp ss.
 constexpr uint32_t kRegsWords = 17;
-constexpr uint32_t kRegsBp = 5, kRegsIp = 12, kRegsCs = 13;
+constexpr uint32_t kRegsBp = 5, kRegsIp = 12, kRegsCs = 13, kRegsSp = 15;
 
 std::string where(const KernelSymbols& symbols, uint32_t pc, bool return_address) {
   // A return address may be the first byte after a call to a function that
@@ -24,7 +24,8 @@ std::string where(const KernelSymbols& symbols, uint32_t pc, bool return_address
 }  // namespace
 
 Backtrace Backtrace::fromCpu(const GuestView& kernel, const KernelSymbols& symbols,
-                             const CpuState& cpu, uint32_t thread_size) {
+                             const CpuState& cpu, uint32_t thread_size,
+                             const FramelessProbe& frameless) {
   if (cpu.seg[CS].selector & 3) {
     // User mode: the kernel stack holds nothing of what runs now.
     Backtrace bt;
@@ -32,15 +33,26 @@ Backtrace Backtrace::fromCpu(const GuestView& kernel, const KernelSymbols& symbo
     bt.end_ = "user mode";
     return bt;
   }
-  return walk(kernel, symbols, cpu.eip, cpu.gpr[EBP], cpu.gpr[ESP], thread_size);
+  return walk(kernel, symbols, cpu.eip, cpu.gpr[EBP], cpu.gpr[ESP], thread_size, frameless);
 }
 
 Backtrace Backtrace::walk(const GuestView& kernel, const KernelSymbols& symbols, uint32_t eip,
-                          uint32_t ebp, uint32_t esp, uint32_t thread_size) {
+                          uint32_t ebp, uint32_t esp, uint32_t thread_size,
+                          const FramelessProbe& frameless) {
   Backtrace bt;
   if (thread_size < kPageSize || (thread_size & (thread_size - 1))) thread_size = 8192;
   const uint32_t block_mask = ~(thread_size - 1);
+  // The caller of code standing at `pc` without a frame of its own, read
+  // where its return address lies above `sp`.
+  auto callerOfFrameless = [&](uint32_t pc, uint32_t sp) {
+    if (!frameless || bt.frames_.size() >= kMaxFrames) return;
+    auto depth = frameless(pc);
+    if (!depth) return;
+    auto ret = kernel.u32(sp + *depth - 4);
+    if (ret && symbols.isText(*ret)) bt.frames_.push_back({*ret, 0, where(symbols, *ret, true), false});
+  };
   bt.frames_.push_back({eip, 0, where(symbols, eip, false), false});
+  callerOfFrameless(eip, esp);
   uint32_t block = esp & block_mask;
   size_t switches = 0;
   std::set<uint32_t> visited;
@@ -110,6 +122,9 @@ Backtrace Backtrace::walk(const GuestView& kernel, const KernelSymbols& symbols,
       }
       if (bt.frames_.size() == kMaxFrames) break;
       bt.frames_.push_back({regs[kRegsIp], regs_at, where(symbols, regs[kRegsIp], false), true});
+      // The entry code stores the interrupted esp in pt_regs.sp for kernel
+      // mode too.
+      callerOfFrameless(regs[kRegsIp], regs[kRegsSp]);
       bp = regs[kRegsBp];
       lowest = regs_at + sizeof regs;
       continue;

@@ -2,7 +2,9 @@
 // built with CONFIG_FRAME_POINTER): [EBP] holds the caller's EBP and
 // [EBP+4] the return address. The i386 entry code marks an interrupt or
 // exception frame by storing its pt_regs address with bit 31 cleared in
-// EBP; the walk follows that into the interrupted context.
+// EBP; the walk follows that into the interrupted context. Where the code
+// the CPU stands in has no frame of its own yet (or none at all), a
+// FramelessProbe lets the walk find the caller the chain skips.
 //
 // Garbage in guest memory cannot make the walk loop or stray: frames must
 // move upwards within one kernel stack (a THREAD_SIZE-aligned block; a few
@@ -12,6 +14,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,10 +36,19 @@ class Backtrace {
  public:
   static constexpr size_t kMaxFrames = 64;
 
+  // For the code the CPU stands in (frame 0, and what an exception or
+  // interrupt stopped): the distance from esp up to the CFA when that
+  // function has no frame in ebp at that instant (KernelFrames::
+  // framelessDepth). The frame-pointer chain skips such a function's
+  // caller; with this the walk finds it at esp + depth - 4.
+  using FramelessProbe = std::function<std::optional<uint32_t>(uint32_t pc)>;
+
   static Backtrace walk(const GuestView& kernel, const KernelSymbols& symbols, uint32_t eip,
-                        uint32_t ebp, uint32_t esp, uint32_t thread_size = 8192);
+                        uint32_t ebp, uint32_t esp, uint32_t thread_size = 8192,
+                        const FramelessProbe& frameless = {});
   static Backtrace fromCpu(const GuestView& kernel, const KernelSymbols& symbols,
-                           const CpuState& cpu, uint32_t thread_size = 8192);
+                           const CpuState& cpu, uint32_t thread_size = 8192,
+                           const FramelessProbe& frameless = {});
 
   const std::vector<BacktraceFrame>& frames() const { return frames_; }
   // Why the walk ended ("end of chain", "user mode", "loop", ...).

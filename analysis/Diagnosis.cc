@@ -4,6 +4,7 @@
 
 #include "analysis/FailureMessages.h"
 #include "analysis/GuestView.h"
+#include "analysis/KernelFrames.h"
 #include "analysis/KernelSymbols.h"
 #include "analysis/ModuleList.h"
 #include "analysis/PrintkLog.h"
@@ -191,7 +192,13 @@ Diagnosis Diagnosis::make(GuestMoment at_failure, const GuestMoment* at_report,
   } else {
     d.notes.push_back("no task list: " + t.error().message);
   }
-  Backtrace bt = Backtrace::fromCpu(*failing, *symbols, cpu, thread_size);
+  // Code without a frame of its own (an assembly helper, a function before
+  // its prologue) would hide its caller from the frame-pointer chain.
+  auto read_code = [&](uint32_t a, uint8_t* out, size_t n) { return failing->read(a, out, n); };
+  Backtrace::FramelessProbe frameless = [&](uint32_t pc) {
+    return KernelFrames::framelessDepth(*symbols, read_code, pc);
+  };
+  Backtrace bt = Backtrace::fromCpu(*failing, *symbols, cpu, thread_size, frameless);
   d.backtrace = bt.frames();
   d.backtrace_end = bt.end();
 

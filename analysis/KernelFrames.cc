@@ -488,11 +488,13 @@ Frame step(const Op& op, Frame f) {
   return f;
 }
 
-// Rows for a function of C, from the frame at its first byte: the frames
-// flow along fallthrough and direct jumps; code no path reaches takes the
-// frame of the code before it when that had an ebp frame, else none.
-void functionRows(Fde& f, uint32_t start, const std::vector<Op>& ops, Frame first) {
+// The frame before each instruction of a function of C, from the frame at
+// its first byte: the frames flow along fallthrough and direct jumps; code
+// no path reaches takes the frame of the code before it when that had an
+// ebp frame, else none.
+std::vector<Frame> frameStates(const std::vector<Op>& ops, Frame first) {
   std::vector<Frame> in(ops.size());
+  if (ops.empty()) return in;
   std::unordered_map<uint32_t, size_t> at;
   for (size_t i = 0; i < ops.size(); ++i) at[ops[i].off] = i;
   std::vector<size_t> work{0};
@@ -512,12 +514,19 @@ void functionRows(Fde& f, uint32_t start, const std::vector<Op>& ops, Frame firs
       if (it != at.end()) reach(it->second, out);
     }
   }
-  Rules now;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    if (!in[i].reached && i > 0 && in[i - 1].reached && in[i - 1].ebp_frame) {
+  for (size_t i = 1; i < ops.size(); ++i) {
+    if (!in[i].reached && in[i - 1].reached && in[i - 1].ebp_frame) {
       in[i] = in[i - 1];
       in[i].esp_known = false;
     }
+  }
+  return in;
+}
+
+void functionRows(Fde& f, uint32_t start, const std::vector<Op>& ops, Frame first) {
+  std::vector<Frame> in = frameStates(ops, first);
+  Rules now;
+  for (size_t i = 0; i < ops.size(); ++i) {
     Rules next = Rules::of(in[i]);
     if (next == now) continue;
     f.advance(start + ops[i].off);
@@ -691,6 +700,30 @@ std::vector<uint8_t> KernelFrames::build(const KernelSymbols& symbols,
   entryFdes(o, cie, signal_cie, entry);
   if (counts) *counts = n;
   return bytes;
+}
+
+std::optional<uint32_t> KernelFrames::framelessDepth(const KernelSymbols& symbols,
+                                                     const CodeReader& read, uint32_t pc) {
+  auto hit = symbols.lookup(pc);
+  if (!hit || !hit->symbol->isFunction() || hit->size == 0 || hit->size > kMaxFunctionBytes ||
+      isColdPart(hit->symbol->name))
+    return std::nullopt;
+  const uint32_t start = pc - hit->offset;
+  if (auto b = symbols.address("__entry_text_start"), e = symbols.address("__entry_text_end");
+      b && e && start >= *b && start < *e)
+    return std::nullopt;
+  std::vector<uint8_t> buf(hit->size);
+  if (!read(start, buf.data(), buf.size())) return std::nullopt;
+  std::vector<Op> ops = decodeAll(buf.data(), hit->size);
+  if (ops.empty() || isEntryCode(ops)) return std::nullopt;
+  std::vector<Frame> in = frameStates(ops, Frame::atEntry());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].off != hit->offset) continue;
+    const Frame& f = in[i];
+    if (!f.reached || f.ebp_frame || !f.esp_known || f.depth < 4) return std::nullopt;
+    return f.depth;
+  }
+  return std::nullopt;
 }
 
 }  // namespace tandem

@@ -32,6 +32,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "analysis/KernelSymbols.h"
@@ -62,6 +63,14 @@ class KernelFrames {
   static std::vector<uint8_t> build(const KernelSymbols& symbols,
                                     const std::vector<CodeRange>& code, const CodeReader& read,
                                     Counts* counts = nullptr);
+
+  // Where the CPU stands at `pc` in a function of C (the kernel's or a
+  // module's) that has no ebp frame at that instant (before `mov
+  // %esp,%ebp`, after `pop %ebp`, or none at all): the CFA's distance above
+  // esp, so the return address is at esp + depth - 4. nullopt where ebp
+  // holds the function's frame, or the code does not say.
+  static std::optional<uint32_t> framelessDepth(const KernelSymbols& symbols,
+                                                const CodeReader& read, uint32_t pc);
 };
 
 }  // namespace tandem

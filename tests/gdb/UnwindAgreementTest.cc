@@ -8,7 +8,9 @@
 // CPU stands in (the current one, or one an interrupt or exception
 // stopped) where that function has no frame of its own at the instant
 // (before `mov %esp,%ebp`, after `pop %ebp`, a leaf or assembly routine
-// without one): there the frame-pointer walk skips its caller.
+// without one): there the frame-pointer walk skips its caller. With the
+// probe the diagnosis gives it (KernelFrames::framelessDepth), the walk
+// must find exactly the frames the rules do.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -131,7 +133,7 @@ TEST(SysrqBundleUnwind, CallFrameInformationAgreesWithTheFramePointers) {
       [&](uint32_t a, uint8_t* out, size_t n) { return start_view->read(a, out, n); }, &counts));
 
   const uint64_t first = r.startIcount(), last = r.endIcount();
-  int kernel = 0, same = 0, one_more = 0, in_entry = 0;
+  int kernel = 0, same = 0, one_more = 0, in_entry = 0, probe_found = 0;
   size_t deepest = 0;
   std::vector<std::string> disagree;
   for (int i = 1; i <= kPoints; ++i) {
@@ -146,6 +148,14 @@ TEST(SysrqBundleUnwind, CallFrameInformationAgreesWithTheFramePointers) {
     Backtrace fp = Backtrace::fromCpu(*view, *symbols, cpu);
     std::vector<uint32_t> by_fp;
     for (const BacktraceFrame& f : fp.frames()) by_fp.push_back(f.pc);
+    // The walk the diagnosis does: the frame pointers, and the callers of
+    // code without a frame found from the code.
+    auto read_code = [&](uint32_t a, uint8_t* out, size_t n) { return view->read(a, out, n); };
+    Backtrace probed = Backtrace::fromCpu(*view, *symbols, cpu, 8192, [&](uint32_t pc) {
+      return KernelFrames::framelessDepth(*symbols, read_code, pc);
+    });
+    std::vector<uint32_t> by_probe;
+    for (const BacktraceFrame& f : probed.frames()) by_probe.push_back(f.pc);
     std::string why;
     std::vector<Frame> by_cfi = unwind(frames, *view, cpu, &why);
     deepest = std::max(deepest, by_cfi.size());
@@ -160,6 +170,17 @@ TEST(SysrqBundleUnwind, CallFrameInformationAgreesWithTheFramePointers) {
                      std::equal(by_fp.begin(), by_fp.end(), by_cfi.begin(),
                                 [](uint32_t pc, const Frame& f) { return pc == f.pc; });
     auto row0 = frames.at(cpu.eip);
+    probe_found += by_probe.size() > by_fp.size();
+    bool probe_identical = by_cfi.size() == by_probe.size() &&
+                           std::equal(by_probe.begin(), by_probe.end(), by_cfi.begin(),
+                                      [](uint32_t pc, const Frame& f) { return pc == f.pc; });
+    if (!probe_identical && !(row0 && row0->eip_undefined)) {
+      std::vector<uint32_t> pcs;
+      for (const Frame& f : by_cfi) pcs.push_back(f.pc);
+      disagree.push_back("icount " + std::to_string(at) + " eip " + symbols->describe(cpu.eip) +
+                         "\n  with the probe:" + list(by_probe) + " (" + probed.end() + ")" +
+                         "\n  call frames:   " + list(pcs) + " (" + why + ")");
+    }
     if (identical) {
       ++same;
     } else if (agree(0, 0)) {
@@ -175,9 +196,9 @@ TEST(SysrqBundleUnwind, CallFrameInformationAgreesWithTheFramePointers) {
     }
   }
   std::printf("%d of %d points in the kernel: %d the same, %d with callers the frame pointers "
-              "skip, %d in entry code; up to %zu frames; rules for %u functions, %u parts, %u "
-              "entry symbols\n",
-              kernel, kPoints, same, one_more, in_entry, deepest, counts.function, counts.cold,
+              "skip (found by the probe at %d), %d in entry code; up to %zu frames; rules for %u "
+              "functions, %u parts, %u entry symbols\n",
+              kernel, kPoints, same, one_more, probe_found, in_entry, deepest, counts.function, counts.cold,
               counts.entry);
   EXPECT_GE(kernel, kPoints / 4);
   EXPECT_GE(deepest, 5u);

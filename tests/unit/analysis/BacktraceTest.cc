@@ -50,6 +50,30 @@ TEST(Backtrace, FollowsTheFramePointerChain) {
   EXPECT_EQ(bt.format().substr(0, 30), " #0 0xc0800104 leaf+0x4/0x100\n");
 }
 
+// leaf has pushed nothing yet (or is an assembly helper without a frame):
+// ebp is still middle's, whose return address leads to outer, so the chain
+// alone skips middle. The probe says leaf's CFA is 4 above esp.
+TEST(Backtrace, AProbeFindsTheCallerOfCodeWithoutAFrame) {
+  Stack s;
+  s.m.put32(s.base + 0xFF0, 0xC0800210);          // leaf's return address, at esp
+  s.frame(0x1100, s.base + 0x1200, 0xC0800320);  // middle's frame: called from outer
+  s.frame(0x1200, 0, 0xC0800330);
+  auto probe = [](uint32_t pc) -> std::optional<uint32_t> {
+    return pc >= 0xC0800100 && pc < 0xC0800200 ? std::optional<uint32_t>(4) : std::nullopt;
+  };
+  auto plain = Backtrace::walk(s.m.kernel(), textSymbols(), 0xC0800100, s.base + 0x1100,
+                               s.base + 0xFF0);
+  ASSERT_EQ(plain.frames().size(), 3u) << plain.format();
+  EXPECT_EQ(plain.frames()[1].where, "outer+0x20/0x100");
+  auto bt = Backtrace::walk(s.m.kernel(), textSymbols(), 0xC0800100, s.base + 0x1100,
+                            s.base + 0xFF0, 8192, probe);
+  ASSERT_EQ(bt.frames().size(), 4u) << bt.format();
+  EXPECT_EQ(bt.frames()[0].where, "leaf+0x0/0x100");
+  EXPECT_EQ(bt.frames()[1].where, "middle+0x10/0x100");
+  EXPECT_EQ(bt.frames()[2].where, "outer+0x20/0x100");
+  EXPECT_EQ(bt.end(), "end of chain");
+}
+
 TEST(Backtrace, ReturnAddressAfterANoreturnCallNamesTheCaller) {
   Stack s;
   // The call was the last instruction of middle: the return address is
@@ -84,6 +108,22 @@ TEST(Backtrace, CrossesAnInterruptFrameIntoTheInterruptedCode) {
   bt = Backtrace::walk(s.m.kernel(), textSymbols(), 0xC0800410, s.base + 0x1700, s.base + 0x16F0);
   EXPECT_EQ(bt.frames().size(), 2u);
   EXPECT_EQ(bt.end(), "user mode");
+
+  // The interrupted code had no frame of its own: its caller, outer, is
+  // found through pt_regs.sp.
+  pt_regs[13] = 0x60;
+  pt_regs[15] = s.base + 0x1880;  // sp
+  s.m.put(regs, pt_regs, sizeof pt_regs);
+  s.m.put32(s.base + 0x1880, 0xC0800340);
+  bt = Backtrace::walk(s.m.kernel(), textSymbols(), 0xC0800410, s.base + 0x1700, s.base + 0x16F0,
+                       8192, [](uint32_t pc) -> std::optional<uint32_t> {
+                         return pc >= 0xC0800600 && pc < 0xC0800700 ? std::optional<uint32_t>(4)
+                                                                    : std::nullopt;
+                       });
+  ASSERT_EQ(bt.frames().size(), 5u) << bt.format();
+  EXPECT_EQ(bt.frames()[2].where, "interrupted_fn+0x8/0x100");
+  EXPECT_EQ(bt.frames()[3].where, "outer+0x40/0x100");
+  EXPECT_EQ(bt.frames()[4].where, "outer+0x20/0x100");
 
   std::fill(std::begin(pt_regs), std::end(pt_regs), 0);  // a kernel thread's: nothing interrupted
   s.m.put(regs, pt_regs, sizeof pt_regs);

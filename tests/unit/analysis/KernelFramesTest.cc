@@ -299,6 +299,47 @@ TEST(KernelFrames, RealignedStackFrame) {
   EXPECT_TRUE(fr.at(restore + 3)->eip_undefined);
 }
 
+// What the diagnosis's backtrace asks: how far above esp the CFA is where
+// a function has no frame in ebp.
+TEST(KernelFrames, FramelessDepthWhereEbpHoldsNoFrame) {
+  Image img;
+  uint32_t f = img.function("worker");
+  img.emit({0x3e, 0x8d, 0x74, 0x26, 0x00});  // the ftrace site
+  uint32_t push = img.here();
+  img.emit({0x55});                          // push %ebp
+  uint32_t mov = img.here();
+  img.emit({0x89, 0xe5});                    // mov %esp,%ebp
+  uint32_t body = img.here();
+  img.emit({0xe8, 0, 0, 0, 0});              // call
+  img.emit({0x5d});                          // pop %ebp
+  uint32_t ret = img.here();
+  img.emit({0xc3});
+  uint32_t helper = img.function("__get_user_4");
+  img.emit({0x56});                          // push %esi
+  uint32_t pushed = img.here();
+  img.emit({0x8b, 0x10, 0x5e, 0xc3});        // mov (%eax),%edx; pop %esi; ret
+  uint32_t cold = img.function("worker.cold");
+  img.emit({0xe8, 0, 0, 0, 0, 0xc3});
+  img.symbols.push_back({img.here(), 'T', "_etext"});
+  KernelSymbols k(img.symbols);
+  auto read = [&](uint32_t addr, uint8_t* out, size_t len) {
+    if (addr < kBase || addr - kBase + len > img.code.size()) return false;
+    std::memcpy(out, img.code.data() + (addr - kBase), len);
+    return true;
+  };
+  auto depth = [&](uint32_t pc) { return KernelFrames::framelessDepth(k, read, pc); };
+  EXPECT_EQ(depth(f), 4u);
+  EXPECT_EQ(depth(push), 4u);
+  EXPECT_EQ(depth(mov), 8u);
+  EXPECT_FALSE(depth(body));
+  EXPECT_EQ(depth(ret), 4u);
+  EXPECT_EQ(depth(helper), 4u);
+  EXPECT_EQ(depth(pushed), 8u);
+  EXPECT_FALSE(depth(cold)) << "a cold part runs in its parent's ebp frame";
+  EXPECT_FALSE(depth(mov + 1)) << "not an instruction boundary";
+  EXPECT_FALSE(depth(0xC2000000)) << "no function";
+}
+
 TEST(KernelFrames, UndecodableOrUnreadableCodeGetsNoRows) {
   Image img;
   img.function("fine");
