@@ -173,8 +173,7 @@ Diagnosis Diagnosis::make(GuestMoment at_failure, const GuestMoment* at_report,
     d.notes.push_back("guest memory unreadable: " + (view ? failing : view).error().message);
     return finish();
   }
-  const PhysMemory& ram = at_failure.ram;
-  symbols->setModules(ModuleList::read(*view, *symbols, static_cast<uint32_t>(std::min<uint64_t>(ram.size(), UINT32_MAX))));
+  symbols->setModules(ModuleList::read(*view, *symbols));
   for (const LoadedModule& m : symbols->modules()) d.modules.push_back(m.name);
 
   std::vector<PrintkRecord> records;
@@ -194,9 +193,8 @@ Diagnosis Diagnosis::make(GuestMoment at_failure, const GuestMoment* at_report,
   }
   // Code without a frame of its own (an assembly helper, a function before
   // its prologue) would hide its caller from the frame-pointer chain.
-  auto read_code = [&](uint32_t a, uint8_t* out, size_t n) { return failing->read(a, out, n); };
   Backtrace::FramelessProbe frameless = [&](uint32_t pc) {
-    return KernelFrames::framelessDepth(*symbols, read_code, pc);
+    return KernelFrames::framelessDepth(*symbols, *failing, pc);
   };
   Backtrace bt = Backtrace::fromCpu(*failing, *symbols, cpu, thread_size, frameless);
   d.backtrace = bt.frames();

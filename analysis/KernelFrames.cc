@@ -4,8 +4,9 @@
 #include <array>
 #include <optional>
 #include <unordered_map>
-#include <string_view>
+#include <string>
 
+#include "analysis/SymbolElfWriter.h"
 #include "vmm/cpu/Decoder.h"
 
 namespace tandem {
@@ -634,8 +635,22 @@ void entryFdes(Out& o, size_t cie, size_t signal_cie, const std::vector<EntryCod
   }
 }
 
-bool isColdPart(std::string_view name) {
-  return name.find(".cold") != std::string_view::npos;
+// The kernel's entry code section, where no code has a frame of C.
+bool inEntryText(const KernelSymbols& symbols, uint32_t a) {
+  auto b = symbols.address("__entry_text_start"), e = symbols.address("__entry_text_end");
+  return b && e && a >= *b && a < *e;
+}
+
+// The frame at a function's first byte; nullopt for entry code.
+std::optional<Frame> firstFrame(const KernelSymbols& symbols, const KernelSymbol& s,
+                                const std::vector<Op>& ops) {
+  if (inEntryText(symbols, s.address) || isEntryCode(ops)) return std::nullopt;
+  // A part the compiler split off (name.cold) runs in its parent's frame.
+  return s.name.find(".cold") != std::string::npos ? Frame::inParent() : Frame::atEntry();
+}
+
+KernelFrames::CodeReader readerOf(const GuestView& view) {
+  return [&view](uint32_t addr, uint8_t* out, size_t len) { return view.read(addr, out, len); };
 }
 
 }  // namespace
@@ -648,13 +663,6 @@ std::vector<uint8_t> KernelFrames::build(const KernelSymbols& symbols,
   Counts n;
   const size_t cie = writeCie(o, false);
   const size_t signal_cie = writeCie(o, true);
-  const auto& all = symbols.all();
-  // The kernel's entry code section, where no code has a frame of C.
-  auto entry_begin = symbols.address("__entry_text_start");
-  auto entry_end = symbols.address("__entry_text_end");
-  auto inEntryText = [&](uint32_t a) {
-    return entry_begin && entry_end && a >= *entry_begin && a < *entry_end;
-  };
   std::vector<EntryCode> entry;
   std::vector<uint8_t> buf;
   auto add = [&](const std::vector<KernelSymbol>& list, const std::vector<CodeRange>& ranges) {
@@ -677,24 +685,19 @@ std::vector<uint8_t> KernelFrames::build(const KernelSymbols& symbols,
         ++n.without;
         continue;
       }
-      const uint32_t covered = s.address + ops.back().off + ops.back().len;
-      if (inEntryText(s.address) || isEntryCode(ops)) {
+      std::optional<Frame> first = firstFrame(symbols, s, ops);
+      if (!first) {
         entry.push_back({s.address, std::move(ops)});
         ++n.entry;
-      } else if (isColdPart(s.name)) {
-        Fde f(o, cie, s.address);
-        functionRows(f, s.address, ops, Frame::inParent());
-        f.finish(covered);
-        ++n.cold;
-      } else {
-        Fde f(o, cie, s.address);
-        functionRows(f, s.address, ops, Frame::atEntry());
-        f.finish(covered);
-        ++n.function;
+        continue;
       }
+      Fde f(o, cie, s.address);
+      functionRows(f, s.address, ops, *first);
+      f.finish(s.address + ops.back().off + ops.back().len);
+      ++(first->ebp_frame ? n.cold : n.function);  // only a split-off part starts in a frame
     }
   };
-  add(all, code);
+  add(symbols.all(), code);
   for (const LoadedModule& m : symbols.modules())
     add(m.symbols, {CodeRange{m.base, m.base + m.text_size}});
   entryFdes(o, cie, signal_cie, entry);
@@ -705,18 +708,14 @@ std::vector<uint8_t> KernelFrames::build(const KernelSymbols& symbols,
 std::optional<uint32_t> KernelFrames::framelessDepth(const KernelSymbols& symbols,
                                                      const CodeReader& read, uint32_t pc) {
   auto hit = symbols.lookup(pc);
-  if (!hit || !hit->symbol->isFunction() || hit->size == 0 || hit->size > kMaxFunctionBytes ||
-      isColdPart(hit->symbol->name))
-    return std::nullopt;
-  const uint32_t start = pc - hit->offset;
-  if (auto b = symbols.address("__entry_text_start"), e = symbols.address("__entry_text_end");
-      b && e && start >= *b && start < *e)
+  if (!hit || !hit->symbol->isFunction() || hit->size == 0 || hit->size > kMaxFunctionBytes)
     return std::nullopt;
   std::vector<uint8_t> buf(hit->size);
-  if (!read(start, buf.data(), buf.size())) return std::nullopt;
+  if (!read(hit->symbol->address, buf.data(), buf.size())) return std::nullopt;
   std::vector<Op> ops = decodeAll(buf.data(), hit->size);
-  if (ops.empty() || isEntryCode(ops)) return std::nullopt;
-  std::vector<Frame> in = frameStates(ops, Frame::atEntry());
+  std::optional<Frame> first = ops.empty() ? std::nullopt : firstFrame(symbols, *hit->symbol, ops);
+  if (!first) return std::nullopt;
+  std::vector<Frame> in = frameStates(ops, *first);
   for (size_t i = 0; i < ops.size(); ++i) {
     if (ops[i].off != hit->offset) continue;
     const Frame& f = in[i];
@@ -724,6 +723,19 @@ std::optional<uint32_t> KernelFrames::framelessDepth(const KernelSymbols& symbol
     return f.depth;
   }
   return std::nullopt;
+}
+
+std::optional<uint32_t> KernelFrames::framelessDepth(const KernelSymbols& symbols,
+                                                     const GuestView& kernel, uint32_t pc) {
+  return framelessDepth(symbols, readerOf(kernel), pc);
+}
+
+std::vector<uint8_t> KernelFrames::build(const KernelSymbols& symbols, const GuestView& kernel,
+                                         Counts* counts) {
+  std::vector<CodeRange> code;
+  for (const SymbolElfWriter::Section& s : SymbolElfWriter::sections(symbols))
+    if (s.code) code.push_back({s.begin, s.end});
+  return build(symbols, code, readerOf(kernel), counts);
 }
 
 }  // namespace tandem

@@ -35,6 +35,7 @@
 #include <optional>
 #include <vector>
 
+#include "analysis/GuestView.h"
 #include "analysis/KernelSymbols.h"
 
 namespace tandem {
@@ -63,6 +64,10 @@ class KernelFrames {
   static std::vector<uint8_t> build(const KernelSymbols& symbols,
                                     const std::vector<CodeRange>& code, const CodeReader& read,
                                     Counts* counts = nullptr);
+  // The same for the code as `kernel` shows it (alternatives applied): the
+  // kernel's text and init text (SymbolElfWriter::sections) and the modules'.
+  static std::vector<uint8_t> build(const KernelSymbols& symbols, const GuestView& kernel,
+                                    Counts* counts = nullptr);
 
   // Where the CPU stands at `pc` in a function of C (the kernel's or a
   // module's) that has no ebp frame at that instant (before `mov
@@ -71,6 +76,8 @@ class KernelFrames {
   // holds the function's frame, or the code does not say.
   static std::optional<uint32_t> framelessDepth(const KernelSymbols& symbols,
                                                 const CodeReader& read, uint32_t pc);
+  static std::optional<uint32_t> framelessDepth(const KernelSymbols& symbols,
+                                                const GuestView& kernel, uint32_t pc);
 };
 
 }  // namespace tandem

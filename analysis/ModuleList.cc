@@ -182,10 +182,9 @@ std::vector<LoadedModule> ModuleList::search(const GuestView& v, uint32_t from, 
   return out;
 }
 
-std::vector<LoadedModule> ModuleList::read(const GuestView& v, const KernelSymbols& symbols,
-                                           uint32_t ram_bytes) {
+std::vector<LoadedModule> ModuleList::read(const GuestView& v, const KernelSymbols& symbols) {
   uint32_t page_offset = symbols.imageOffset(v).value_or(0xC0000000u);
-  uint64_t from = uint64_t{page_offset} + std::min(ram_bytes, kDirectMapMax);
+  uint64_t from = uint64_t{page_offset} + std::min<uint64_t>(v.phys().size(), kDirectMapMax);
   if (from >= 0xFFFFF000u) return {};
   auto end = symbols.address("_end");
   return search(v, static_cast<uint32_t>(from), 0x100000000ull, symbols.lowest(),

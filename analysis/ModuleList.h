@@ -31,8 +31,8 @@ class ModuleList {
  public:
   // The modules on the kernel's module list, in list order (newest first);
   // empty when none is loaded (or none was found).
-  static std::vector<LoadedModule> read(const GuestView& kernel, const KernelSymbols& symbols,
-                                        uint32_t ram_bytes);
+  // The list is searched for above the direct map of the view's RAM.
+  static std::vector<LoadedModule> read(const GuestView& kernel, const KernelSymbols& symbols);
   // The search over [from, to) alone; `image` is the kernel image's range,
   // where the list head lives.
   static std::vector<LoadedModule> search(const GuestView& kernel, uint32_t from, uint64_t to,

@@ -1,6 +1,5 @@
 // tandem symbols: the guest kernel's symbols, recovered from its kallsyms
 // tables in guest memory, as an ELF file for gdb.
-#include <algorithm>
 #include <cstdio>
 
 #include "analysis/GuestView.h"
@@ -27,8 +26,8 @@ const char* kSynopsis =
     "pt_regs into the interrupted context).\n"
     "From a bundle (a file, or the id of a bundle in the archive), the memory is where the\n"
     "bundle's replay reaches the failure (with the modules loaded then), or WHERE: an icount,\n"
-    "+N after the bundle's start, -N before the failure. Otherwise the guest is booted under the virtual clock to the default\n"
-    "guest's shell prompt, or to instruction N.";
+    "+N after the bundle's start, -N before the failure. Otherwise the guest is booted under\n"
+    "the virtual clock to the default guest's shell prompt, or to instruction N.";
 
 int writeSymbols(Machine& m, const std::string& out, bool json) {
   auto tables = KallsymsTables::find(m.memory());
@@ -42,15 +41,8 @@ int writeSymbols(Machine& m, const std::string& out, bool json) {
   std::vector<uint8_t> frames;
   KernelFrames::Counts counts;
   if (auto view = GuestView::fromCpu(m.memory(), m.cpu().saveState())) {
-    symbols.setModules(ModuleList::read(
-        *view, symbols, static_cast<uint32_t>(std::min<uint64_t>(m.memory().size(), UINT32_MAX))));
-    std::vector<KernelFrames::CodeRange> code;
-    for (const SymbolElfWriter::Section& s : SymbolElfWriter::sections(symbols))
-      if (s.code) code.push_back({s.begin, s.end});
-    frames = KernelFrames::build(
-        symbols, code,
-        [&](uint32_t addr, uint8_t* buf, size_t len) { return view->read(addr, buf, len); },
-        &counts);
+    symbols.setModules(ModuleList::read(*view, symbols));
+    frames = KernelFrames::build(symbols, *view, &counts);
   } else {
     std::fprintf(stderr, "tandem symbols: no call frame information: %s\n",
                  view.error().message.c_str());

@@ -22,7 +22,6 @@
 #include "analysis/GuestView.h"
 #include "analysis/KernelFrames.h"
 #include "analysis/KernelSymbols.h"
-#include "analysis/SymbolElfWriter.h"
 #include "logstore/Archive.h"
 #include "replayer/BundleReplay.h"
 #include "tests/support/DebugFrameReader.h"
@@ -42,6 +41,12 @@ std::string hex(uint32_t v) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%08x", v);
   return buf;
+}
+
+std::vector<uint32_t> pcsOf(const Backtrace& bt) {
+  std::vector<uint32_t> pcs;
+  for (const BacktraceFrame& f : bt.frames()) pcs.push_back(f.pc);
+  return pcs;
 }
 
 std::string list(const std::vector<uint32_t>& pcs) {
@@ -124,13 +129,8 @@ TEST(SysrqBundleUnwind, CallFrameInformationAgreesWithTheFramePointers) {
   ASSERT_TRUE(symbols) << symbols.error().message;
   auto start_view = GuestView::fromCpu(m.memory(), m.cpu().saveState());
   ASSERT_TRUE(start_view);
-  std::vector<KernelFrames::CodeRange> code;
-  for (const auto& s : SymbolElfWriter::sections(*symbols))
-    if (s.code) code.push_back({s.begin, s.end});
   KernelFrames::Counts counts;
-  FrameReader frames(KernelFrames::build(
-      *symbols, code,
-      [&](uint32_t a, uint8_t* out, size_t n) { return start_view->read(a, out, n); }, &counts));
+  FrameReader frames(KernelFrames::build(*symbols, *start_view, &counts));
 
   const uint64_t first = r.startIcount(), last = r.endIcount();
   int kernel = 0, same = 0, one_more = 0, in_entry = 0, probe_found = 0;
@@ -146,19 +146,22 @@ TEST(SysrqBundleUnwind, CallFrameInformationAgreesWithTheFramePointers) {
     auto view = GuestView::fromCpu(m.memory(), cpu);
     ASSERT_TRUE(view);
     Backtrace fp = Backtrace::fromCpu(*view, *symbols, cpu);
-    std::vector<uint32_t> by_fp;
-    for (const BacktraceFrame& f : fp.frames()) by_fp.push_back(f.pc);
     // The walk the diagnosis does: the frame pointers, and the callers of
     // code without a frame found from the code.
-    auto read_code = [&](uint32_t a, uint8_t* out, size_t n) { return view->read(a, out, n); };
     Backtrace probed = Backtrace::fromCpu(*view, *symbols, cpu, 8192, [&](uint32_t pc) {
-      return KernelFrames::framelessDepth(*symbols, read_code, pc);
+      return KernelFrames::framelessDepth(*symbols, *view, pc);
     });
-    std::vector<uint32_t> by_probe;
-    for (const BacktraceFrame& f : probed.frames()) by_probe.push_back(f.pc);
+    const std::vector<uint32_t> by_fp = pcsOf(fp), by_probe = pcsOf(probed);
     std::string why;
     std::vector<Frame> by_cfi = unwind(frames, *view, cpu, &why);
+    std::vector<uint32_t> cfi_pcs;
+    for (const Frame& f : by_cfi) cfi_pcs.push_back(f.pc);
     deepest = std::max(deepest, by_cfi.size());
+    auto report = [&](const char* label, const std::vector<uint32_t>& walked, const std::string& end) {
+      disagree.push_back("icount " + std::to_string(at) + " eip " + symbols->describe(cpu.eip) +
+                         "\n  " + label + list(walked) + " (" + end + ")" +
+                         "\n  call frames:   " + list(cfi_pcs) + " (" + why + ")");
+    };
     // A frame only the rules find must follow one the CPU stands in without
     // a frame of its own (its caller may be the same function: recursion).
     std::function<bool(size_t, size_t)> agree = [&](size_t i, size_t j) {
@@ -166,40 +169,25 @@ TEST(SysrqBundleUnwind, CallFrameInformationAgreesWithTheFramePointers) {
       if (j < by_fp.size() && by_cfi[i].pc == by_fp[j] && agree(i + 1, j + 1)) return true;
       return i > 0 && by_cfi[i - 1].exact && by_cfi[i - 1].frameless && agree(i + 1, j);
     };
-    bool identical = by_cfi.size() == by_fp.size() &&
-                     std::equal(by_fp.begin(), by_fp.end(), by_cfi.begin(),
-                                [](uint32_t pc, const Frame& f) { return pc == f.pc; });
     auto row0 = frames.at(cpu.eip);
+    const bool in_entry_code = row0 && row0->eip_undefined;
     probe_found += by_probe.size() > by_fp.size();
-    bool probe_identical = by_cfi.size() == by_probe.size() &&
-                           std::equal(by_probe.begin(), by_probe.end(), by_cfi.begin(),
-                                      [](uint32_t pc, const Frame& f) { return pc == f.pc; });
-    if (!probe_identical && !(row0 && row0->eip_undefined)) {
-      std::vector<uint32_t> pcs;
-      for (const Frame& f : by_cfi) pcs.push_back(f.pc);
-      disagree.push_back("icount " + std::to_string(at) + " eip " + symbols->describe(cpu.eip) +
-                         "\n  with the probe:" + list(by_probe) + " (" + probed.end() + ")" +
-                         "\n  call frames:   " + list(pcs) + " (" + why + ")");
-    }
-    if (identical) {
+    if (cfi_pcs != by_probe && !in_entry_code) report("with the probe:", by_probe, probed.end());
+    if (cfi_pcs == by_fp) {
       ++same;
     } else if (agree(0, 0)) {
       ++one_more;
-    } else if (row0 && row0->eip_undefined) {
+    } else if (in_entry_code) {
       ++in_entry;  // entry code before its pt_regs: the CPU is between contexts
     } else {
-      std::vector<uint32_t> pcs;
-      for (const Frame& f : by_cfi) pcs.push_back(f.pc);
-      disagree.push_back("icount " + std::to_string(at) + " eip " + symbols->describe(cpu.eip) +
-                         "\n  frame pointers:" + list(by_fp) + " (" + fp.end() + ")" +
-                         "\n  call frames:   " + list(pcs) + " (" + why + ")");
+      report("frame pointers:", by_fp, fp.end());
     }
   }
   std::printf("%d of %d points in the kernel: %d the same, %d with callers the frame pointers "
               "skip (found by the probe at %d), %d in entry code; up to %zu frames; rules for %u "
               "functions, %u parts, %u entry symbols\n",
-              kernel, kPoints, same, one_more, probe_found, in_entry, deepest, counts.function, counts.cold,
-              counts.entry);
+              kernel, kPoints, same, one_more, probe_found, in_entry, deepest, counts.function,
+              counts.cold, counts.entry);
   EXPECT_GE(kernel, kPoints / 4);
   EXPECT_GE(deepest, 5u);
   std::string all;
